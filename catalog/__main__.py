@@ -1,0 +1,5 @@
+"""python -m catalog."""
+
+from catalog.cli import main
+
+main()

@@ -1,0 +1,146 @@
+"""Dataset names match their type's pattern; ALF naming; safe relative paths."""
+
+from __future__ import annotations
+
+import re
+
+from catalog import alf
+from catalog.checks.finding import problem
+from catalog.models import DataFormat, Dataset, DatasetType
+from catalog.problems import Problem
+from catalog.records import Records
+
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def path_problem(relative_path: str) -> str | None:
+    """Why ``relative_path`` is unsafe inside a repository, or None when it is fine."""
+    if "\\" in relative_path:
+        return "contains a backslash; use '/' between folders"
+    if relative_path.startswith("/") or _WINDOWS_DRIVE.match(relative_path):
+        return "is absolute; paths are relative to the repository root"
+    if any(ord(c) < 32 or c == "\x7f" for c in relative_path):
+        return "contains a control character"
+    parts = relative_path.split("/")
+    if any(p in ("..", ".") for p in parts):
+        return "contains '.' or '..'; paths must stay inside the repository"
+    if any(p == "" for p in parts):
+        return "contains an empty folder name ('//' or a trailing '/')"
+    if "%2e" in relative_path.lower() or "%2f" in relative_path.lower():
+        return "contains a percent-encoded '.' or '/'; write paths plainly"
+    return None
+
+
+def check_naming(records: Records, *, alf_naming: bool) -> list[Problem]:
+    """Type patterns, ALF conventions and relative paths of every dataset."""
+    out: list[Problem] = []
+    types = records.models(DatasetType)
+    matcher = alf.TypeMatcher((t.name, t.filename_pattern) for t in types)
+    formats = {f.name: f for f in records.models(DataFormat)}
+
+    for e in records.by_kind["dataset"]:
+        d = e.model
+        assert isinstance(d, Dataset)
+        for i, fr in enumerate(d.file_records):
+            why = path_problem(fr.relative_path)
+            if why:
+                out.append(
+                    problem(
+                        e,
+                        ("file_records", i, "relative_path"),
+                        f"relative_path '{fr.relative_path}' {why}",
+                        code="unsafe-path",
+                    )
+                )
+        if types:
+            found = matcher.match(d.name)
+            if not found:
+                out.append(
+                    problem(
+                        e,
+                        ("name",),
+                        f"name '{d.name}' matches no dataset type's filename_pattern",
+                        code="no-type",
+                        hint=f"Rename the file, or add a dataset type whose pattern covers it "
+                        f"(declared type: '{d.dataset_type}').",
+                    )
+                )
+            elif len(found) > 1:
+                out.append(
+                    problem(
+                        e,
+                        ("name",),
+                        f"name '{d.name}' matches several dataset types: {', '.join(found)}",
+                        code="ambiguous-type",
+                        hint="Make the types' filename_patterns narrower so one matches.",
+                    )
+                )
+            elif found[0] != d.dataset_type:
+                out.append(
+                    problem(
+                        e,
+                        ("dataset_type",),
+                        f"dataset_type '{d.dataset_type}' does not fit name '{d.name}', "
+                        f"which matches type '{found[0]}'",
+                        code="wrong-type",
+                        hint=f"Set 'dataset_type: {found[0]}'.",
+                    )
+                )
+        fmt = formats.get(d.data_format)
+        if (
+            fmt is not None
+            and fmt.file_extension
+            and not d.name.lower().endswith(fmt.file_extension.lower())
+        ):
+            out.append(
+                problem(
+                    e,
+                    ("data_format",),
+                    f"name '{d.name}' does not end with '{fmt.file_extension}', "
+                    f"the extension of format '{fmt.name}'",
+                    code="format-extension",
+                    severity="warning",
+                )
+            )
+        if alf_naming:
+            out.extend(_alf_problems(e, d))
+    return out
+
+
+def _alf_problems(e: object, d: Dataset) -> list[Problem]:
+    from catalog.records import Entry
+
+    assert isinstance(e, Entry)
+    out: list[Problem] = []
+    if not alf.is_alf_filename(d.name):
+        out.append(
+            problem(
+                e,
+                ("name",),
+                f"'{d.name}' is not an ALF file name",
+                code="alf",
+                hint="ALF names read _namespace_object.attribute.extra.extension, "
+                "e.g. spikes.times.npy.",
+            )
+        )
+    if d.collection and not alf.COLLECTION_RE.match(d.collection):
+        out.append(
+            problem(
+                e,
+                ("collection",),
+                f"'{d.collection}' is not an ALF collection",
+                code="alf",
+                hint="Use folder names of letters, digits, '_' and '-', joined by '/'.",
+            )
+        )
+    if d.session and not alf.SESSION_RE.match(d.session):
+        out.append(
+            problem(
+                e,
+                ("session",),
+                f"'{d.session}' is not an ALF session",
+                code="alf",
+                hint="Sessions read [lab/Subjects/]subject/YYYY-MM-DD/NNN.",
+            )
+        )
+    return out

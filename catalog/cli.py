@@ -1,0 +1,183 @@
+"""The `catalog` command: a thin click layer over the library.
+
+Each command parses its options, calls one library function and prints. Library errors
+(CatalogError) become click errors with exit status 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from catalog.errors import CatalogError
+from catalog.problems import render_github, render_json, render_text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def root_option(func: F) -> F:
+    """--root DIR, shared by every command that works on a catalog."""
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("CATALOG_ROOT", "."),
+        show_default=".",
+        help="Catalog root (the folder with catalog.yaml and records/).",
+    )(func)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """--format with the given choices; text first."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def reports_errors(func: F) -> F:
+    """Turn CatalogError into a click error (exit 1) with its message."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def interactive() -> bool:
+    """Progress bars only for a person at a terminal, not in CI logs or with NO_COLOR."""
+    return sys.stderr.isatty() and not os.environ.get("CI") and not os.environ.get("NO_COLOR")
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on a terminal; None (quiet) otherwise."""
+    if not interactive():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@click.group()
+@click.version_option(package_name="catalog")
+def main() -> None:
+    """A static-first data catalog: YAML records in git, validated, published, kept true."""
+
+
+@main.command()
+@root_option
+@format_option("text", "github", "json")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-cache", is_flag=True, help="Re-read every file, ignoring the cache.")
+@reports_errors
+def validate(root: Path, fmt: str, strict: bool, no_cache: bool) -> None:
+    """Check every record and report problems with file, line and field."""
+    from catalog.validate import validate as run
+
+    with progress_bar("loading records") as progress:
+        result = run(root, use_cache=not no_cache, progress=progress)
+    render = {"text": render_text, "github": render_github, "json": render_json}[fmt]
+    if result.problems or fmt == "json":
+        click.echo(render(result.problems))
+    counts = ", ".join(f"{n} {k}" for k, n in result.records.counts().items() if n)
+    errors = sum(p.severity == "error" for p in result.problems)
+    warnings = len(result.problems) - errors
+    click.echo(
+        f"{len(result.records)} valid records ({counts or 'none'}); "
+        f"{errors} error(s), {warnings} warning(s)",
+        err=True,
+    )
+    if result.failed(strict=strict):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 1 if the committed schemas are stale.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: the package's catalog/schemas).",
+)
+@reports_errors
+def schemas(check: bool, out: Path | None) -> None:
+    """Write the JSON Schemas of record kinds (for editors and CI)."""
+    from catalog import schemas as sch
+
+    folder = out or sch.SCHEMA_DIR
+    if check:
+        stale = sch.stale(folder)
+        if stale:
+            click.echo(f"stale schemas in {folder}: {', '.join(stale)}", err=True)
+            click.echo("Run 'catalog schemas' and commit the result.", err=True)
+            sys.exit(1)
+        click.echo(f"schemas in {folder} are up to date")
+        return
+    for path in sch.generate(folder):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--name", help="Catalog name (default: the folder's name).")
+@reports_errors
+def init(directory: Path, name: str | None) -> None:
+    """Start a new, empty catalog (a git repository ready to push)."""
+    from catalog.scaffold import init_catalog
+
+    files = init_catalog(directory, name=name)
+    click.echo(f"created a catalog in {directory} ({len(files)} files); next: catalog new tag raw")
+
+
+@main.command()
+@click.argument("kind")
+@click.argument("name")
+@root_option
+@reports_errors
+def new(kind: str, name: str, root: Path) -> None:
+    """Write a skeleton record of KIND called NAME (never overwrites)."""
+    from catalog.scaffold import new_record
+
+    entry = new_record(root, kind, name)
+    click.echo(f"wrote {entry.path}")
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Import records from other systems."""
+
+
+@import_.command(name="alyx")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@root_option
+@reports_errors
+def import_alyx_cmd(files: tuple[Path, ...], root: Path) -> None:
+    """Import Alyx JSON fixtures (Django dumpdata) as records."""
+    from catalog.importers.alyx import import_alyx
+
+    report = import_alyx(list(files), root)
+    for what, why in report.skipped:
+        click.echo(f"skipped {what}: {why}", err=True)
+    click.echo(f"wrote {len(report.written)} record(s), skipped {len(report.skipped)}")

@@ -1,0 +1,1 @@
+"""Importers that turn other systems' metadata into catalog records."""

@@ -1,0 +1,79 @@
+"""A loaded catalog: every record entry, indexed by kind, name, uuid and file location."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from catalog.models import KINDS, Dataset, RecordBase
+
+M = TypeVar("M", bound=RecordBase)
+
+
+@dataclass(slots=True, eq=False)
+class Entry:
+    """One record: its kind, its file (posix path relative to the catalog root), model, data."""
+
+    kind: str
+    path: str
+    model: RecordBase
+    data: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """How messages name the record, e.g. "dataset 'SW023/2024-01-05/001/spikes.times.npy'"."""
+        return f"{self.kind} '{self.model.key()}'"
+
+
+class Records:
+    """The catalog's records with the lookups every consumer needs.
+
+    Lookups by name keep the first record of a name (in path order); the uniqueness
+    check reports the others.
+    """
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self.by_kind: dict[str, list[Entry]] = {k: [] for k in KINDS}
+        self.by_name: dict[str, dict[str, Entry]] = {k: {} for k in KINDS}
+        self.by_uuid: dict[str, Entry] = {}
+        self.by_path: dict[str, Entry] = {}
+        self.by_file: dict[tuple[str, str], Entry] = {}
+        for e in entries:
+            self.by_kind[e.kind].append(e)
+            self.by_path[e.path] = e
+            name = getattr(e.model, "name", None)
+            if e.kind != "dataset" and isinstance(name, str):
+                self.by_name[e.kind].setdefault(name, e)
+            uid = getattr(e.model, "uuid", None)
+            if isinstance(uid, str):
+                self.by_uuid.setdefault(uid, e)
+            if isinstance(e.model, Dataset):
+                for fr in e.model.file_records:
+                    self.by_file.setdefault((fr.repository, fr.relative_path), e)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def get(self, kind: str, name: str) -> Entry | None:
+        """The record of ``kind`` called ``name`` (datasets: by uuid)."""
+        if kind == "dataset":
+            e = self.by_uuid.get(name)
+            return e if e is not None and e.kind == "dataset" else None
+        return self.by_name[kind].get(name)
+
+    def names(self, kind: str) -> list[str]:
+        """Sorted names of the records of ``kind``."""
+        return sorted(self.by_name[kind])
+
+    def models(self, model: type[M]) -> list[M]:
+        """All models of one kind, typed."""
+        return [e.model for e in self.by_kind[model.KIND]]  # type: ignore[misc]
+
+    def counts(self) -> dict[str, int]:
+        """Number of records per kind."""
+        return {k: len(v) for k, v in self.by_kind.items()}

@@ -1,0 +1,325 @@
+"""The one place that finds, reads and writes record files under records/.
+
+Reading: every ``records/<kind folder>/**/*.yaml`` is parsed by yamlio, its ``kind`` checked
+against its folder, and validated by the kind's model. Problems are collected, never raised,
+so one run reports everything. Line and column of model errors are found afterwards by
+``locate`` (re-parsing only the files that have problems keeps bulk loads lean).
+
+Writing: new records are created exclusively; edits round-trip through ruamel.yaml so that
+comments and layout survive; both are validated before an atomic replace.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from catalog.atomic import atomic_write
+from catalog.errors import RecordError, SchemaError
+from catalog.models import FOLDERS, KINDS, RecordBase
+from catalog.problems import Problem, field_label
+from catalog.recordcache import RecordCache
+from catalog.records import Entry, Records
+from catalog.yamlio import Document, dump_new, load_bytes, roundtrip_edit
+
+RECORDS_DIR = "records"
+SUFFIXES = (".yaml", ".yml")
+SCHEMA_LINE_PREFIX = "# yaml-language-server: $schema="
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) while loading."""
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What loading one file gave: an entry, or problems, or both (warnings)."""
+
+    entry: Entry | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def iter_record_files(root: Path) -> list[str]:
+    """Posix paths, relative to ``root``, of every record file, sorted."""
+    base = root / RECORDS_DIR
+    out: list[str] = []
+    if not base.is_dir():
+        return out
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as it:
+            for de in it:
+                if de.name.startswith("."):
+                    continue
+                if de.is_dir(follow_symlinks=False):
+                    stack.append(Path(de.path))
+                elif de.name.endswith(SUFFIXES):
+                    out.append(Path(de.path).relative_to(root).as_posix())
+    out.sort()
+    return out
+
+
+def kind_of(rel: str) -> str | None:
+    """The kind a record file's folder stands for, or None outside the kind folders."""
+    parts = rel.split("/")
+    if len(parts) < 3 or parts[0] != RECORDS_DIR:
+        return None
+    return FOLDERS.get(parts[1])
+
+
+def folder_of(kind: str) -> str:
+    """``records/<folder>`` for a kind."""
+    return f"{RECORDS_DIR}/{KINDS[kind].FOLDER}"
+
+
+def _close(word: str, options: list[str]) -> str:
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else ""
+
+
+def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The nested model class that holds the field at ``loc`` (for typo suggestions)."""
+    import typing
+
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return None
+        ann = info.annotation
+        # Unwrap Optional[...] and list[...] down to the model class.
+        while True:
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                break
+            if not args:
+                break
+            ann = args[0]
+        current = ann
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return current
+    return None
+
+
+def _validation_problems(
+    rel: str, model: type[RecordBase], data: dict[str, Any], exc: ValidationError
+) -> list[Problem]:
+    record = f"{model.KIND} '{data.get('name') or data.get('uuid') or Path(rel).stem}'"
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        typ = err["type"]
+        hint = ""
+        msg = err["msg"]
+        if typ == "extra_forbidden":
+            owner = _model_at(model, loc)
+            options = list(owner.model_fields) if owner else []
+            name = str(loc[-1])
+            msg = f"unknown field '{name}'"
+            hint = _close(name, options) or (
+                f"Known fields: {', '.join(options)}." if options else ""
+            )
+        elif typ == "missing":
+            msg = "required field is missing"
+            hint = f"Add '{loc[-1]}: …'."
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        elif typ in ("literal_error", "enum"):
+            given = err.get("input")
+            expected = err.get("ctx", {}).get("expected", "")
+            msg = f"'{given}' is not allowed; expected {expected}"
+            if isinstance(given, str):
+                options = [o.strip(" '") for o in str(expected).replace(" or ", ",").split(",")]
+                hint = _close(given, [o for o in options if o])
+        elif typ == "string_pattern_mismatch":
+            msg = f"'{err.get('input')}' does not match the pattern {err['ctx']['pattern']}"
+        where = loc if typ != "missing" else loc[:-1]
+        problems.append(
+            Problem(
+                path=rel,
+                line=0,
+                col=0,
+                message=msg,
+                record=record,
+                field=field_label(loc),
+                code="schema" if typ != "extra_forbidden" else "unknown-field",
+                hint=hint,
+                where=where,
+            )
+        )
+    return problems
+
+
+def check_document(rel: str, doc: Document) -> FileResult:
+    """Kind/folder agreement and model validation of one parsed record file."""
+    data = doc.data
+    folder_kind = kind_of(rel)
+    kind = data.get("kind")
+    label = f"'{Path(rel).name}'"
+    if folder_kind is None:
+        return FileResult(
+            None,
+            [
+                Problem(
+                    rel,
+                    1,
+                    1,
+                    "file is not in a kind folder",
+                    code="folder",
+                    hint=f"Move it under records/<folder>/; folders: {', '.join(FOLDERS)}.",
+                )
+            ],
+        )
+    if kind != folder_kind:
+        line, col = doc.where(("kind",))
+        expected = KINDS[folder_kind].FOLDER
+        if kind is None:
+            msg = "required field is missing"
+            hint = f"Add 'kind: {folder_kind}' (files in {expected}/ hold {folder_kind} records)."
+        elif isinstance(kind, str) and kind in KINDS:
+            msg = f"kind '{kind}' does not match folder '{expected}/' (expects '{folder_kind}')"
+            hint = f"Move the file to {folder_of(kind)}/ or set 'kind: {folder_kind}'."
+        else:
+            msg = f"unknown kind '{kind}'"
+            hint = _close(str(kind), list(KINDS)) or f"Known kinds: {', '.join(KINDS)}."
+        return FileResult(
+            None,
+            [Problem(rel, line, col, msg, record=label, field="kind", code="kind", hint=hint)],
+        )
+    model = KINDS[folder_kind]
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        problems = _validation_problems(rel, model, data, exc)
+        return FileResult(None, [_place(p, doc) for p in problems])
+    return FileResult(Entry(folder_kind, rel, obj, data))
+
+
+def _place(p: Problem, doc: Document) -> Problem:
+    line, col = doc.where(p.where)
+    return p.at(line, col)
+
+
+def check_bytes(rel: str, raw: bytes) -> FileResult:
+    """Parse and validate one record file's content (as it is, or as it is about to be)."""
+    try:
+        doc = load_bytes(raw, rel)
+    except RecordError as exc:
+        return FileResult(None, [Problem.from_error(exc, "yaml")])
+    return check_document(rel, doc)
+
+
+def load_file(root: Path, rel: str) -> FileResult:
+    """Read, parse and validate one record file."""
+    try:
+        raw = (root / rel).read_bytes()
+    except OSError as exc:
+        return FileResult(
+            None, [Problem(rel, 1, 1, f"cannot read file: {exc.strerror}", code="io")]
+        )
+    return check_bytes(rel, raw)
+
+
+def load_records(
+    root: Path, *, cache_dir: Path | None = None, progress: Progress | None = None
+) -> tuple[Records, list[Problem]]:
+    """Load every record file under ``root/records``: the records that are valid, and problems.
+
+    With ``cache_dir``, per-file results are reused while a file's size, mtime and inode are
+    unchanged, which makes re-validating a large catalog after a small edit fast.
+    """
+    files = iter_record_files(root)
+    cache = RecordCache.open(root, cache_dir) if cache_dir is not None else None
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    total = len(files)
+    for i, rel in enumerate(files):
+        result = cache.get(rel) if cache else None
+        if result is None:
+            result = load_file(root, rel)
+            if cache:
+                cache.put(rel, result)
+        if result.entry is not None:
+            entries.append(result.entry)
+        problems.extend(result.problems)
+        if progress is not None and (i % 500 == 0 or i == total - 1):
+            progress(i + 1, total)
+    if cache:
+        cache.save()
+    return Records(entries), problems
+
+
+def locate(root: Path, problems: list[Problem]) -> list[Problem]:
+    """Fill in line and column of problems that only know the field's path in the record."""
+    out: list[Problem] = []
+    docs: dict[str, Document | None] = {}
+    for p in problems:
+        if p.line:
+            out.append(p)
+            continue
+        if p.path not in docs:
+            try:
+                docs[p.path] = load_bytes((root / p.path).read_bytes(), p.path)
+            except (OSError, RecordError):
+                docs[p.path] = None
+        doc = docs[p.path]
+        out.append(_place(p, doc) if doc is not None else p.at(1, 1))
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def schema_header(root: Path, rel: str, kind: str, schemas_dir: str) -> str:
+    """The editor hint line pointing a record file at its kind's JSON Schema."""
+    target = root / schemas_dir / f"{kind}.schema.json"
+    relative = os.path.relpath(target, (root / rel).parent)
+    return f"{SCHEMA_LINE_PREFIX}{Path(relative).as_posix()}\n"
+
+
+def _refuse_invalid(rel: str, raw: bytes) -> Entry:
+    result = check_bytes(rel, raw)
+    if result.entry is None:
+        p = result.problems[0]
+        raise SchemaError(
+            p.path, p.line, p.col, p.message, record=p.record, field=p.field, hint=p.hint
+        )
+    return result.entry
+
+
+def render_new(root: Path, rel: str, data: dict[str, Any], schemas_dir: str) -> bytes:
+    """The bytes of a new record file: schema line, then the fields in house style."""
+    kind = str(data["kind"])
+    return dump_new(data, schema_header(root, rel, kind, schemas_dir)).encode("utf-8")
+
+
+def create_record(root: Path, rel: str, data: dict[str, Any], schemas_dir: str) -> Entry:
+    """Write a new record file; refuses an invalid record or an existing file."""
+    raw = render_new(root, rel, data, schemas_dir)
+    entry = _refuse_invalid(rel, raw)
+    atomic_write(root / rel, raw, exclusive=True)
+    return entry
+
+
+def edit_bytes(raw: bytes, edit: Callable[[Any], None]) -> bytes:
+    """Apply ``edit`` to the round-trip tree of a record file's bytes; comments survive."""
+    return roundtrip_edit(raw.decode("utf-8"), edit).encode("utf-8")
+
+
+def edit_record(root: Path, rel: str, edit: Callable[[Any], None]) -> Entry:
+    """Edit a record file in place (round-trip), validate the result, replace atomically."""
+    path = root / rel
+    new = edit_bytes(path.read_bytes(), edit)
+    entry = _refuse_invalid(rel, new)
+    atomic_write(path, new)
+    return entry
