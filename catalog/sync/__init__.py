@@ -1,0 +1,1 @@
+"""Keeping records true to storage: storage access, hashing, stat cache, reconcile, replicate."""

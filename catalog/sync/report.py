@@ -1,0 +1,205 @@
+"""The sync report: what one `catalog sync` found, as JSON under ``<state>/reports/``.
+
+Each run writes ``reports/<timestamp>.json`` and replaces ``reports/latest.json`` (both
+atomically); the site and the service read the latest one with :func:`load_latest`.
+
+::
+
+    {"version": 1, "started": "ISO", "finished": "ISO",
+     "repositories": {"<name>": {"status": "ok|unreachable|denied|misconfigured|skipped",
+                                 "message": "", "counts": {"verified": 0, ...}}},
+     "files": [{"dataset": "<uuid>", "repository": "<name>", "relative_path": "…",
+                "status": "verified|…", "checked": "ISO", "verified_at": "ISO or null",
+                "detail": ""}],
+     "orphans": [{"repository": "<name>", "relative_path": "…", "size": 0}]}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from catalog.atomic import atomic_write
+
+REPORT_VERSION = 1
+"""Format version of the report JSON; readers ignore reports of another version."""
+
+REPORTS_DIR = "reports"
+LATEST = "latest.json"
+
+RepoStatus = Literal["ok", "unreachable", "denied", "misconfigured", "skipped"]
+"""How looking at a whole repository went."""
+
+FileStatus = Literal[
+    "verified", "unverified", "missing", "size_mismatch", "hash_mismatch", "unreachable"
+]
+"""What sync found for one copy of a dataset's file."""
+
+FILE_STATUSES: tuple[FileStatus, ...] = (
+    "verified",
+    "unverified",
+    "missing",
+    "size_mismatch",
+    "hash_mismatch",
+    "unreachable",
+)
+REPO_STATUSES: tuple[RepoStatus, ...] = ("ok", "unreachable", "denied", "misconfigured", "skipped")
+PROBLEM_STATUSES: frozenset[str] = frozenset({"missing", "size_mismatch", "hash_mismatch"})
+"""Statuses that make `catalog sync` exit 1: the copy is not what the record says."""
+
+
+def now_iso() -> str:
+    """The current time in UTC, ISO 8601 with seconds and a Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def empty_counts() -> dict[str, int]:
+    """A zero count for every file status."""
+    return dict.fromkeys(FILE_STATUSES, 0)
+
+
+@dataclass(slots=True)
+class RepositoryReport:
+    """How one repository was looked at, and how many of its copies got each status."""
+
+    status: RepoStatus = "ok"
+    message: str = ""
+    counts: dict[str, int] = field(default_factory=empty_counts)
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What sync found for one file record (one copy of one dataset)."""
+
+    dataset: str
+    repository: str
+    relative_path: str
+    status: FileStatus
+    checked: str
+    verified_at: str | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Orphan:
+    """A file found in a repository that no file record names."""
+
+    repository: str
+    relative_path: str
+    size: int
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """One sync run: per-repository status and counts, per-file findings, orphans."""
+
+    started: str = field(default_factory=now_iso)
+    finished: str = ""
+    repositories: dict[str, RepositoryReport] = field(default_factory=dict)
+    files: list[FileReport] = field(default_factory=list)
+    orphans: list[Orphan] = field(default_factory=list)
+    version: int = REPORT_VERSION
+
+    def add(self, finding: FileReport) -> None:
+        """Record one file's finding and count it under its repository."""
+        self.files.append(finding)
+        repo = self.repositories.setdefault(finding.repository, RepositoryReport())
+        repo.counts[finding.status] = repo.counts.get(finding.status, 0) + 1
+
+    def problems(self) -> list[FileReport]:
+        """Copies that are missing or do not match their record (these make sync exit 1)."""
+        return [f for f in self.files if f.status in PROBLEM_STATUSES]
+
+    def totals(self) -> dict[str, int]:
+        """Counts per file status over every repository."""
+        out = empty_counts()
+        for f in self.files:
+            out[f.status] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as the JSON object described in the module docstring."""
+        return {
+            "version": self.version,
+            "started": self.started,
+            "finished": self.finished,
+            "repositories": {k: asdict(v) for k, v in self.repositories.items()},
+            "files": [asdict(f) for f in self.files],
+            "orphans": [asdict(o) for o in self.orphans],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SyncReport:
+        """Rebuild a report from its JSON object (unknown keys are ignored)."""
+        repos = {
+            str(name): RepositoryReport(
+                status=cast(RepoStatus, r.get("status", "ok")),
+                message=str(r.get("message", "")),
+                counts={**empty_counts(), **{str(k): int(v) for k, v in r["counts"].items()}},
+            )
+            for name, r in data.get("repositories", {}).items()
+        }
+        files = [
+            FileReport(
+                dataset=str(f["dataset"]),
+                repository=str(f["repository"]),
+                relative_path=str(f["relative_path"]),
+                status=cast(FileStatus, f["status"]),
+                checked=str(f.get("checked", "")),
+                verified_at=f.get("verified_at"),
+                detail=str(f.get("detail", "")),
+            )
+            for f in data.get("files", [])
+        ]
+        orphans = [
+            Orphan(str(o["repository"]), str(o["relative_path"]), int(o.get("size", 0)))
+            for o in data.get("orphans", [])
+        ]
+        return cls(
+            started=str(data.get("started", "")),
+            finished=str(data.get("finished", "")),
+            repositories=repos,
+            files=files,
+            orphans=orphans,
+            version=int(data.get("version", REPORT_VERSION)),
+        )
+
+
+def _stamp(iso: str) -> str:
+    # 2024-05-01T12:00:00Z → 20240501T120000Z: sortable and safe in file names everywhere.
+    return iso.replace("-", "").replace(":", "") or "unknown"
+
+
+def write_report(state_path: Path, report: SyncReport) -> Path:
+    """Write ``report`` to ``reports/<timestamp>.json`` and ``reports/latest.json``."""
+    if not report.finished:
+        report.finished = now_iso()
+    folder = state_path / REPORTS_DIR
+    raw = (json.dumps(report.to_json(), indent=1, sort_keys=False) + "\n").encode("utf-8")
+    stamp = _stamp(report.finished)
+    path = folder / f"{stamp}.json"
+    n = 1
+    while path.exists():  # two runs in the same second keep both reports
+        n += 1
+        path = folder / f"{stamp}-{n}.json"
+    atomic_write(path, raw)
+    atomic_write(folder / LATEST, raw)
+    return path
+
+
+def load_latest(state_path: Path) -> SyncReport | None:
+    """The latest report under ``state_path``, or None when there is none (or it is unreadable)."""
+    path = state_path / REPORTS_DIR / LATEST
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != REPORT_VERSION:
+        return None
+    try:
+        return SyncReport.from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
