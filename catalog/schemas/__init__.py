@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,25 @@ def schema_for(kind: str) -> dict[str, Any]:
     return out
 
 
+def api_schemas() -> dict[str, Callable[[], dict[str, Any]]]:
+    """Schemas of API bodies published beside the record kinds (name → builder)."""
+    from catalog.runner.report import report_schema
+
+    return {"report": report_schema}
+
+
 def render(kind: str) -> str:
-    """The text of a kind's schema file."""
-    return json.dumps(schema_for(kind), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """The text of a kind's (or an API body's) schema file."""
+    api = api_schemas()
+    schema = api[kind]() if kind in api else schema_for(kind)
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
 def generate(folder: Path = SCHEMA_DIR) -> list[Path]:
     """Write ``<kind>.schema.json`` for every kind into ``folder``; return the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind in KINDS:
+    for kind in (*KINDS, *api_schemas()):
         path = folder / f"{kind}.schema.json"
         path.write_text(render(kind), encoding="utf-8")
         written.append(path)
@@ -42,7 +52,7 @@ def generate(folder: Path = SCHEMA_DIR) -> list[Path]:
 def stale(folder: Path = SCHEMA_DIR) -> list[str]:
     """Names of schema files in ``folder`` that are missing or differ from the models."""
     out = []
-    for kind in KINDS:
+    for kind in (*KINDS, *api_schemas()):
         path = folder / f"{kind}.schema.json"
         if not path.exists() or path.read_text(encoding="utf-8") != render(kind):
             out.append(path.name)

@@ -1,0 +1,1 @@
+"""Backends launch the worker entry point for jobs; they never touch git."""
