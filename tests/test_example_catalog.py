@@ -26,6 +26,7 @@ from catalog.models import (
     Worker,
 )
 from catalog.records import Records
+from catalog.store import SCHEMA_LINE_PREFIX
 from catalog.validate import validate
 
 
@@ -55,6 +56,15 @@ def test_readme_command_validates_the_example_strictly(repo_root: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "0 error(s), 0 warning(s)" in result.output
     assert "60 dataset" in result.output
+
+
+def test_every_record_file_points_editors_at_its_schema(repo_root: Path, records: Records) -> None:
+    assert len(records) >= 100
+    for entry in records:
+        first = (repo_root / entry.path).read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith(SCHEMA_LINE_PREFIX), entry.path
+        target = (repo_root / entry.path).parent / first.removeprefix(SCHEMA_LINE_PREFIX)
+        assert target.resolve() == repo_root / f"catalog/schemas/{entry.kind}.schema.json"
 
 
 def test_local_files_have_the_recorded_size_and_hash(repo_root: Path, records: Records) -> None:
