@@ -1,0 +1,88 @@
+"""The steps of a scheduler cycle, each a thin call into the library; each returns a summary."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from catalog.errors import CatalogError
+from catalog.problems import count_errors
+from catalog.service.leases import Offer
+
+if TYPE_CHECKING:
+    from catalog.runner.jobs import Job
+    from catalog.service.runtime import Service
+
+
+def pull(svc: Service) -> str:
+    """Exchange commits with the remote (when one is configured): fetch, rebase, push."""
+    if svc.committer is None or not svc.committer.remote:
+        return "no remote configured"
+    svc.committer.push()
+    return f"in step with {svc.committer.remote}"
+
+
+def reload(svc: Service) -> str:
+    """Load and check every record; an invalid catalog keeps the service on its old records."""
+    problems = svc.live.reload()
+    errors = count_errors(problems)
+    if errors:
+        raise CatalogError(
+            f"the catalog has {errors} error(s) (catalog validate shows them); "
+            "the service keeps working with the records it had"
+        )
+    return f"{len(svc.live.records)} records"
+
+
+def sync(svc: Service) -> str:
+    """Check every file record against storage, write the sync report, commit what changed."""
+    from catalog.sync.run import sync as run_sync
+
+    outcome = run_sync(svc.config.root, config=svc.config)
+    totals = outcome.report.totals()
+    found = ", ".join(f"{n} {status}" for status, n in totals.items() if n) or "no files"
+    return found + (f"; committed {outcome.commit[:12]}" if outcome.commit else "")
+
+
+def offer_of(job: Job) -> Offer:
+    """A planned job as the lease table holds it."""
+    return Offer(
+        id=job.id,
+        kind=job.kind,
+        queue=job.queue,
+        slots=job.slots,
+        spec=job.spec,
+        capabilities=tuple(job.spec.get("capabilities", ())),
+    )
+
+
+def plan_jobs(svc: Service) -> str:
+    """Plan the ready jobs and offer them to the local pool and to pulling workers."""
+    from catalog.runner.inputs import StorageVerifier
+    from catalog.runner.plan import plan
+
+    finished = svc.leases.finished()  # before planning: see Leases.offer
+    records = svc.live.records
+    verifier = StorageVerifier(records, svc.config.root, svc.config.state_path)
+    try:
+        jobs = plan(
+            records,
+            verified=verifier,
+            root=svc.config.root,
+            runs_dir=svc.config.state_path / "runs",
+        )
+    finally:
+        verifier.close()
+    new = svc.leases.offer([offer_of(j) for j in jobs], finished)
+    if svc.pool is not None:
+        svc.pool.poke()
+    return f"{len(jobs)} ready job(s), {new} newly offered"
+
+
+def build(svc: Service) -> str:
+    """Rebuild the site from the current records."""
+    # Looked up at call time: the site builder is the publish package's entry point.
+    build_site = import_module("catalog.publish").build_site
+    out = svc.config.root / svc.config.site.output
+    build_site(svc.live.records, svc.config, out)
+    return f"site built in {svc.config.site.output}"
