@@ -164,6 +164,77 @@ def new(kind: str, name: str, root: Path) -> None:
     click.echo(f"wrote {entry.path}")
 
 
+def merge_base_option(func: F) -> F:
+    """--no-merge-base for the commands that compare two revisions."""
+    return click.option(
+        "--no-merge-base",
+        is_flag=True,
+        help="Compare with BASE itself, not with where HEAD branched off it.",
+    )(func)
+
+
+@main.command()
+@click.argument("record")
+@root_option
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=None, help="At most N commits.")
+@format_option("text", "json")
+@reports_errors
+def history(record: str, root: Path, limit: int | None, fmt: str) -> None:
+    """Who changed RECORD (a file, a uuid or kind/name), when and why, field by field."""
+    from catalog.changeview import render_history_json, render_history_text
+    from catalog.history import find_record, record_history
+
+    path, entry = find_record(root, record)
+    entries = record_history(root, path, limit)
+    render = render_history_json if fmt == "json" else render_history_text
+    click.echo(render(path, entry.label if entry else "", entries))
+
+
+@main.command()
+@click.argument("base")
+@click.argument("head", default="HEAD")
+@root_option
+@format_option("text", "json", "markdown")
+@merge_base_option
+@reports_errors
+def diff(base: str, head: str, root: Path, fmt: str, no_merge_base: bool) -> None:
+    """Records added, removed and changed from BASE to HEAD, field by field."""
+    from catalog.changeview import DIFF_RENDERERS
+    from catalog.recorddiff import diff as run
+
+    result = run(root, base, head, use_merge_base=not no_merge_base)
+    click.echo(DIFF_RENDERERS[fmt](result), nl=fmt != "markdown")
+
+
+@main.command(name="check-change")
+@click.argument("base")
+@click.argument("head", default="HEAD")
+@root_option
+@format_option("text", "github", "json")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@merge_base_option
+@reports_errors
+def check_change(
+    base: str, head: str, root: Path, fmt: str, strict: bool, no_merge_base: bool
+) -> None:
+    """Check the change from BASE to HEAD against the rules (protected data stays frozen)."""
+    from catalog.changecheck import check_change as run
+    from catalog.problems import count_errors
+
+    result = run(root, base, head, use_merge_base=not no_merge_base)
+    render = {"text": render_text, "github": render_github, "json": render_json}[fmt]
+    if result.problems or fmt == "json":
+        click.echo(render(result.problems))
+    errors = sum(p.severity == "error" for p in result.problems)
+    click.echo(
+        f"change {result.base[:10]}..{result.head[:10]}: "
+        f"{errors} error(s), {len(result.problems) - errors} warning(s)",
+        err=True,
+    )
+    if count_errors(result.problems, strict=strict):
+        sys.exit(1)
+
+
 @main.group(name="import")
 def import_() -> None:
     """Import records from other systems."""
