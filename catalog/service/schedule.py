@@ -71,8 +71,8 @@ class Scheduler:
     def request(self, reason: str) -> None:
         """Ask for a full cycle (coalesced with any already asked for)."""
         with self._cond:
-            if self._want_cycle is not None or self.running is not None:
-                self.coalesced += 1
+            if self._want_cycle is not None:
+                self.coalesced += 1  # folded into the cycle already asked for
             self._want_cycle = self._want_cycle or reason
             self._cond.notify_all()
 

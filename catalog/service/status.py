@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, send_from_directory
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 from catalog.service import openapi
@@ -105,8 +107,19 @@ def _site_dir(svc: Service) -> Path:
     return (svc.config.root / svc.config.site.output).resolve()
 
 
+class SitePath(PathConverter):
+    """A path of the site: anything but the API, whose wrong methods must stay 405s."""
+
+    regex = r"(?!api/)[^/].*?"
+
+
+@bp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["sitepath"] = SitePath
+
+
 @bp.get("/")
-@bp.get("/<path:path>")
+@bp.get("/<sitepath:path>")
 def site(path: str = "") -> Response:
     """Files of the built site (folders serve their index.html)."""
     folder = _site_dir(current_service())
