@@ -101,11 +101,11 @@ def validate(root: Path, fmt: str, strict: bool, no_cache: bool) -> None:
     render = {"text": render_text, "github": render_github, "json": render_json}[fmt]
     if result.problems or fmt == "json":
         click.echo(render(result.problems))
-    counts = ", ".join(f"{n} {k}" for k, n in result.records.counts().items() if n)
+    counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
     errors = sum(p.severity == "error" for p in result.problems)
     warnings = len(result.problems) - errors
     click.echo(
-        f"{len(result.records)} valid records ({counts or 'none'}); "
+        f"{sum(result.counts.values())} valid records ({counts or 'none'}); "
         f"{errors} error(s), {warnings} warning(s)",
         err=True,
     )

@@ -12,8 +12,10 @@ comments and layout survive; both are validated before an atomic replace.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from catalog.atomic import atomic_write
 from catalog.errors import RecordError, SchemaError
 from catalog.models import FOLDERS, KINDS, RecordBase
 from catalog.problems import Problem, field_label
-from catalog.recordcache import RecordCache
+from catalog.recordcache import RecordCache, StatKey
 from catalog.records import Entry, Records
 from catalog.yamlio import Document, dump_new, load_bytes, roundtrip_edit
 
@@ -212,11 +214,18 @@ def _place(p: Problem, doc: Document) -> Problem:
 
 def check_bytes(rel: str, raw: bytes) -> FileResult:
     """Parse and validate one record file's content (as it is, or as it is about to be)."""
+    # Most files are fine: parse without line numbers first, and again with them to place
+    # the problems of the few that are not.
     try:
-        doc = load_bytes(raw, rel)
+        result = check_document(rel, load_bytes(raw, rel, positions=False))
+        if not result.problems:
+            return result
+    except RecordError:
+        pass
+    try:
+        return check_document(rel, load_bytes(raw, rel))
     except RecordError as exc:
         return FileResult(None, [Problem.from_error(exc, "yaml")])
-    return check_document(rel, doc)
 
 
 def load_file(root: Path, rel: str) -> FileResult:
@@ -230,33 +239,102 @@ def load_file(root: Path, rel: str) -> FileResult:
     return check_bytes(rel, raw)
 
 
+def scan_record_files(root: Path) -> list[tuple[str, StatKey]]:
+    """(posix path relative to ``root``, stat key) of every record file, sorted by path."""
+    base = root / RECORDS_DIR
+    out: list[tuple[str, StatKey]] = []
+    if not base.is_dir():
+        return out
+    prefix = len(str(root)) + 1
+    stack = [str(base)]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as it:
+            for de in it:
+                if de.name.startswith("."):
+                    continue
+                if de.is_dir(follow_symlinks=False):
+                    stack.append(de.path)
+                elif de.name.endswith(SUFFIXES):
+                    try:
+                        st = de.stat()
+                    except OSError:
+                        continue
+                    rel = de.path[prefix:].replace(os.sep, "/")
+                    out.append((rel, (st.st_size, st.st_mtime_ns, st.st_ino)))
+    out.sort()
+    return out
+
+
+def entry_from_data(rel: str, data: dict[str, Any]) -> Entry | None:
+    """The entry of a file whose data validated before (from the cache), or None."""
+    kind = kind_of(rel)
+    if kind is None or data.get("kind") != kind:
+        return None
+    try:
+        return Entry(kind, rel, KINDS[kind].model_validate(data), data)
+    except ValidationError:
+        return None
+
+
+def load_entry(
+    root: Path, rel: str, stat: StatKey, cache: RecordCache | None
+) -> tuple[Entry | None, list[Problem]]:
+    """One file's entry and problems, from the cache when the file has not changed."""
+    if cache is not None:
+        data = cache.data(rel, stat)
+        if data is not None:
+            entry = entry_from_data(rel, data)
+            if entry is not None:
+                return entry, []
+    result = load_file(root, rel)
+    if cache is not None:
+        cache.put_data(rel, stat, result.entry.data if result.entry is not None else None)
+    return result.entry, result.problems
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a bulk load.
+
+    Loading allocates millions of small objects and no cycles; without the pause the
+    collector repeatedly scans everything loaded so far, which makes loading 3-5x slower.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_records(
     root: Path, *, cache_dir: Path | None = None, progress: Progress | None = None
 ) -> tuple[Records, list[Problem]]:
     """Load every record file under ``root/records``: the records that are valid, and problems.
 
-    With ``cache_dir``, per-file results are reused while a file's size, mtime and inode are
-    unchanged, which makes re-validating a large catalog after a small edit fast.
+    With ``cache_dir``, the parsed data of files whose size, mtime and inode are unchanged is
+    reused, which makes loading a large catalog again several times faster.
     """
-    files = iter_record_files(root)
-    cache = RecordCache.open(root, cache_dir) if cache_dir is not None else None
+    cache = RecordCache.open(cache_dir) if cache_dir is not None else None
     entries: list[Entry] = []
     problems: list[Problem] = []
-    total = len(files)
-    for i, rel in enumerate(files):
-        result = cache.get(rel) if cache else None
-        if result is None:
-            result = load_file(root, rel)
-            if cache:
-                cache.put(rel, result)
-        if result.entry is not None:
-            entries.append(result.entry)
-        problems.extend(result.problems)
-        if progress is not None and (i % 500 == 0 or i == total - 1):
-            progress(i + 1, total)
-    if cache:
-        cache.save()
-    return Records(entries), problems
+    with collector_paused():
+        files = scan_record_files(root)
+        total = len(files)
+        for i, (rel, stat) in enumerate(files):
+            entry, found = load_entry(root, rel, stat, cache)
+            if entry is not None:
+                entries.append(entry)
+            problems += found
+            if progress is not None and (i % 500 == 0 or i == total - 1):
+                progress(i + 1, total)
+        if cache is not None:
+            cache.forget_missing({rel for rel, _ in files})
+            cache.flush_data()
+        records = Records(entries)
+    return records, problems
 
 
 def locate(root: Path, problems: list[Problem]) -> list[Problem]:

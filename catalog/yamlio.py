@@ -174,11 +174,15 @@ _STREAM_START = yaml.StreamStartEvent
 _STREAM_END = yaml.StreamEndEvent
 
 
-def parse(text: str, path: str) -> Document:
-    """Parse one record file's text into a Document, refusing what records must not hold."""
+def parse(text: str, path: str, *, positions: bool = True) -> Document:
+    """Parse one record file's text into a Document, refusing what records must not hold.
+
+    Without ``positions`` the Document knows no line numbers (bulk loads re-parse the few
+    files that turn out to have problems, to place them).
+    """
     parser = _Parser(text)
     try:
-        return _build(parser, path)
+        return _build(parser, path, positions)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -190,7 +194,7 @@ def parse(text: str, path: str) -> Document:
         parser.dispose()
 
 
-def _build(parser: Any, path: str) -> Document:  # noqa: C901 - one event loop, kept flat
+def _build(parser: Any, path: str, keep: bool) -> Document:  # noqa: C901 - one loop, kept flat
     get_event = parser.get_event
     positions: dict[Path_, tuple[int, int]] = {}
     root: dict[str, Any] | None = None
@@ -245,18 +249,21 @@ def _build(parser: Any, path: str) -> Document:  # noqa: C901 - one event loop, 
                             hint="Keep one of them.",
                         )
                     top[2] = key
-                    top[3] = ev.start_mark
+                    if keep:
+                        top[3] = ev.start_mark
                     continue
                 key = top[2]
                 top[2] = None
-                node_path = (*top[1], key)
-                mark = top[3]
-                positions[node_path] = (mark.line + 1, mark.column + 1)
+                if keep:
+                    node_path = (*top[1], key)
+                    mark = top[3]
+                    positions[node_path] = (mark.line + 1, mark.column + 1)
             else:
                 key = top[4]
                 top[4] = key + 1
-                node_path = (*top[1], key)
-                positions[node_path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                if keep:
+                    node_path = (*top[1], key)
+                    positions[node_path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
             if t is _SCALAR:
                 # libyaml reports plain style as '', the pure-Python parser as None.
                 value: Any = ev.value if ev.style else resolve_plain(ev.value)
@@ -269,7 +276,7 @@ def _build(parser: Any, path: str) -> Document:  # noqa: C901 - one event loop, 
                         hint="Flatten the structure.",
                     )
                 value = {} if t is _MAP_START else []
-                stack.append([value, node_path, None, None, 0])
+                stack.append([value, (*top[1], key) if keep else (), None, None, 0])
             if type(container) is dict:
                 container[key] = value
             else:
@@ -316,9 +323,9 @@ def _build(parser: Any, path: str) -> Document:  # noqa: C901 - one event loop, 
     return Document(root, positions)
 
 
-def load_bytes(raw: bytes, path: str) -> Document:
+def load_bytes(raw: bytes, path: str, *, positions: bool = True) -> Document:
     """Decode and parse a record file's bytes."""
-    return parse(decode(raw, path), path)
+    return parse(decode(raw, path), path, positions=positions)
 
 
 # ---------------------------------------------------------------- round-trip writing

@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from catalog.checks.context import Context
 from catalog.checks.finding import problem
 from catalog.models import Training
 from catalog.problems import Problem
-from catalog.records import Records
+from catalog.records import Entry, Records
 
 _PRIVATE_MARKERS = re.compile(
     r"PRIVATE KEY|OPENSSH PRIVATE|ed25519-priv|PuTTY-User-Key|^[A-Za-z0-9+/]{86}==$"
@@ -45,39 +46,51 @@ def looks_private(text: str) -> bool:
     return False
 
 
+def training_target(e: Entry, ctx: Context | None = None) -> list[Problem]:
+    """target_num_updates = num_updates × daisy_chain_period (when > 0), as on creation."""
+    t = e.model
+    assert isinstance(t, Training)
+    expected = t.expected_target()
+    if t.target_num_updates == expected:
+        return []
+    period = t.options.get("daisy_chain_period", 0)
+    why = (
+        f"(num_updates {t.num_updates} × daisy_chain_period {period})"
+        if expected != t.num_updates
+        else "(num_updates, as daisy_chain_period is not > 0)"
+    )
+    return [
+        problem(
+            e,
+            ("target_num_updates",),
+            f"target_num_updates is {t.target_num_updates}, expected {expected} {why}",
+            code="daisy-chain",
+            hint=f"Set 'target_num_updates: {expected}'.",
+        )
+    ]
+
+
+def worker_keys(e: Entry, ctx: Context | None = None) -> list[Problem]:
+    """Nothing in a worker record looks like private key material."""
+    return [
+        problem(
+            e,
+            where,
+            "this looks like a private key; private keys must never enter the catalog",
+            code="private-key",
+            hint="Remove it, rotate the key (catalog worker keygen), and keep the "
+            "private key file on the worker only.",
+        )
+        for where, text in _strings(e.data)
+        if looks_private(text)
+    ]
+
+
 def check_consistency(records: Records) -> list[Problem]:
     """Daisy-chain targets of trainings; no private keys in worker records."""
     out: list[Problem] = []
     for e in records.by_kind["training"]:
-        t = e.model
-        assert isinstance(t, Training)
-        expected = t.expected_target()
-        if t.target_num_updates != expected:
-            period = t.options.get("daisy_chain_period", 0)
-            out.append(
-                problem(
-                    e,
-                    ("target_num_updates",),
-                    f"target_num_updates is {t.target_num_updates}, expected {expected} "
-                    f"(num_updates {t.num_updates} × daisy_chain_period {period})"
-                    if expected != t.num_updates
-                    else f"target_num_updates is {t.target_num_updates}, expected {expected} "
-                    "(num_updates, as daisy_chain_period is not > 0)",
-                    code="daisy-chain",
-                    hint=f"Set 'target_num_updates: {expected}'.",
-                )
-            )
+        out += training_target(e)
     for e in records.by_kind["worker"]:
-        for where, text in _strings(e.data):
-            if looks_private(text):
-                out.append(
-                    problem(
-                        e,
-                        where,
-                        "this looks like a private key; private keys must never enter the catalog",
-                        code="private-key",
-                        hint="Remove it, rotate the key (catalog worker keygen), and keep the "
-                        "private key file on the worker only.",
-                    )
-                )
+        out += worker_keys(e)
     return out
