@@ -164,6 +164,51 @@ def new(kind: str, name: str, root: Path) -> None:
     click.echo(f"wrote {entry.path}")
 
 
+@main.command()
+@root_option
+@click.option(
+    "--repository",
+    "repositories",
+    multiple=True,
+    metavar="NAME",
+    help="Only this repository (repeat for several; default: all but offline ones).",
+)
+@click.option(
+    "--verify",
+    type=click.Choice(["stat", "full"]),
+    default="stat",
+    show_default=True,
+    help="stat: hash only files whose size, mtime or identity changed; "
+    "full: hash every file again (resumes an interrupted full run).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--commit/--no-commit",
+    default=True,
+    show_default=True,
+    help="Commit record changes, or only edit the record files.",
+)
+@click.option("--register", is_flag=True, help="Create datasets for files no record names.")
+@click.option("--replicate", is_flag=True, help="Copy verified files to where they are missing.")
+@click.option("--from", "sources", multiple=True, metavar="NAME", help="Replicate from these.")
+@click.option("--to", "targets", multiple=True, metavar="NAME", help="Replicate to these.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Hashing threads.")
+@format_option("text", "json")
+@reports_errors
+def sync(root: Path, fmt: str, repositories: tuple[str, ...], **opts: Any) -> None:
+    """Check every file record against its repository; exit 1 if a copy is missing or wrong."""
+    from catalog.sync.run import SyncOptions
+    from catalog.sync.run import sync as run
+    from catalog.sync.summary import progress_display, summary_json, summary_text
+
+    options = SyncOptions(repositories=repositories, workers=opts.pop("jobs"), **opts)
+    with progress_display(interactive() and fmt == "text") as progress:
+        outcome = run(root, options, progress=progress)
+    click.echo(summary_json(outcome) if fmt == "json" else summary_text(outcome))
+    if outcome.failed:
+        sys.exit(1)
+
+
 def merge_base_option(func: F) -> F:
     """--no-merge-base for the commands that compare two revisions."""
     return click.option(
@@ -252,3 +297,122 @@ def import_alyx_cmd(files: tuple[Path, ...], root: Path) -> None:
     for what, why in report.skipped:
         click.echo(f"skipped {what}: {why}", err=True)
     click.echo(f"wrote {len(report.written)} record(s), skipped {len(report.skipped)}")
+
+
+@main.command()
+@root_option
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where jobs run (default: runner.backend in catalog.yaml, else local).",
+)
+@click.option("--experiment", "experiments", multiple=True, help="Only this experiment.")
+@click.option("--max-jobs", type=click.IntRange(min=1), default=None, help="Run at most N jobs.")
+@click.option("--plan", "plan_only", is_flag=True, help="Print the plan; run nothing.")
+@click.option("--force", is_flag=True, help="Ignore cached outputs and re-run done blocks.")
+@format_option("text", "json")
+@reports_errors
+def run(
+    root: Path,
+    backend: str | None,
+    experiments: tuple[str, ...],
+    max_jobs: int | None,
+    plan_only: bool,
+    force: bool,
+    fmt: str,
+) -> None:
+    """Run the jobs that are ready and record their outcomes (one commit per wave)."""
+    import json
+
+    from catalog.runner import run as runner
+
+    only = list(experiments) or None
+    if plan_only:
+        plan = runner.plan_catalog(root, experiments=only, force=force)
+        jobs = {"jobs": [runner.job_json(j) for j in plan.jobs], "waiting": plan.waiting}
+        click.echo(json.dumps(jobs, indent=2) if fmt == "json" else runner.render_plan(plan))
+        return
+    with progress_bar("running jobs") as bar:
+        progress = (lambda c: bar(c["done"] + c["failed"], sum(c.values()))) if bar else None
+        summary = runner.run_catalog(
+            root,
+            backend=backend or runner.default_backend(root),
+            experiments=only,
+            max_jobs=max_jobs,
+            force=force,
+            progress=progress,
+        )
+    click.echo(runner.render_summary(summary))
+    if summary.failed:
+        sys.exit(1)
+
+
+@main.group()
+def worker() -> None:
+    """Run jobs as a worker, and manage worker keys."""
+
+
+@worker.command(name="run")
+@click.argument("jobfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@root_option
+@click.option("--service", default=None, help="Post the signed report to this service URL.")
+@click.option("--worker", "worker_name", default=None, help="Worker name whose key signs.")
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Private key file (default ~/.config/catalog/keys/<worker>.pem).",
+)
+@click.option(
+    "--report",
+    "report_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report JSON to this file.",
+)
+@reports_errors
+def worker_run(
+    jobfile: Path,
+    root: Path,
+    service: str | None,
+    worker_name: str | None,
+    key_path: Path | None,
+    report_out: Path | None,
+) -> None:
+    """Run the job in JOBFILE and deliver its report (to --service, else into the catalog)."""
+    from catalog.runner.deliver import run_jobfile
+
+    report, where = run_jobfile(
+        jobfile,
+        root=root,
+        service=service,
+        worker=worker_name,
+        key_path=key_path,
+        report_out=report_out,
+    )
+    click.echo(f"{report.job_id}: {report.status}; {where}")
+    if report.status != "done":
+        sys.exit(1)
+
+
+@worker.command(name="keygen")
+@click.argument("name")
+@root_option
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the private key (default ~/.config/catalog/keys/NAME.pem).",
+)
+@click.option("--comment", default="", help="Where the key lives, e.g. the host name.")
+@reports_errors
+def worker_keygen(name: str, root: Path, key_path: Path | None, comment: str) -> None:
+    """Create an Ed25519 key pair for worker NAME (public key into its record)."""
+    from catalog.runner.keys import keygen_worker
+
+    path, public = keygen_worker(root, name, key_path=key_path, comment=comment)
+    click.echo(f"wrote the private key to {path} (mode 0600); keep it on the worker only")
+    click.echo(f"added {public} to worker '{name}'; commit the record to activate it")

@@ -11,7 +11,7 @@ atomically); the site and the service read the latest one with :func:`load_lates
      "files": [{"dataset": "<uuid>", "repository": "<name>", "relative_path": "…",
                 "status": "verified|…", "checked": "ISO", "verified_at": "ISO or null",
                 "detail": ""}],
-     "orphans": [{"repository": "<name>", "relative_path": "…", "size": 0}]}
+     "orphans": [{"repository": "<name>", "relative_path": "…", "size": 0, "detail": ""}]}
 """
 
 from __future__ import annotations
@@ -90,6 +90,8 @@ class Orphan:
     repository: str
     relative_path: str
     size: int
+    detail: str = ""
+    """Why it was not registered (with --register), e.g. "matches no dataset type"."""
 
 
 @dataclass(slots=True)
@@ -155,7 +157,12 @@ class SyncReport:
             for f in data.get("files", [])
         ]
         orphans = [
-            Orphan(str(o["repository"]), str(o["relative_path"]), int(o.get("size", 0)))
+            Orphan(
+                str(o["repository"]),
+                str(o["relative_path"]),
+                int(o.get("size", 0)),
+                str(o.get("detail", "")),
+            )
             for o in data.get("orphans", [])
         ]
         return cls(

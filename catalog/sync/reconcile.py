@@ -1,0 +1,398 @@
+"""reconcile(): every file record checked against its repository → one status per copy.
+
+For each repository: probe its root, list it (one walk), then give each of its file records
+a status. A copy that is present is compared by size, then by checksum — from the stat cache
+when the file is unchanged, from the store's own md5 (an S3 single-part ETag) when that
+answers, otherwise by hashing it. Hashing runs on threads over all repositories at once.
+
+What could not be looked at is ``unreachable`` with the reason; only a reachable repository
+that cleanly says "no such file" makes a copy ``missing``. Two more guards keep "I could not
+look" from becoming "gone": a folder or prefix that is empty while records expect files in
+it (an unmounted disk, a wrong URL), and a root that vanished while sync was running.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+from catalog.models import Dataset
+from catalog.records import Entry, Records
+from catalog.sync import hashing
+from catalog.sync.hashing import HashJob, HashResult
+from catalog.sync.remote import HttpStorage
+from catalog.sync.report import (
+    FileReport,
+    FileStatus,
+    Orphan,
+    RepositoryReport,
+    SyncReport,
+    now_iso,
+)
+from catalog.sync.statcache import NoStatCache, StatCache
+from catalog.sync.storage import Listing, LookError, Stat, Storage, file_error, is_hidden
+
+log = logging.getLogger(__name__)
+
+Verify = Literal["stat", "full"]
+Progress = Callable[[int, int, int, int], None]
+"""Called with (files done, files to hash, bytes done, bytes to hash)."""
+
+
+@dataclass(slots=True, eq=False)
+class Copy:
+    """One file record under examination, and what sync found for it."""
+
+    entry: Entry
+    repository: str
+    relative_path: str
+    stat: Stat | None = None
+    status: FileStatus | None = None
+    detail: str = ""
+    digest: str | None = None
+    """The checksum of the bytes found (hashed now, cached, or the store's md5)."""
+    verified_at: str | None = None
+    exists: bool | None = None
+    """What the record's ``exists`` should say now; None leaves it as it is."""
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset this copy belongs to."""
+        assert isinstance(self.entry.model, Dataset)
+        return self.entry.model
+
+    def settle(self, status: FileStatus, detail: str = "", exists: bool | None = None) -> None:
+        """Give the copy its status (and, when the truth is known, its ``exists``)."""
+        self.status, self.detail, self.exists = status, detail, exists
+
+
+@dataclass(slots=True)
+class Counters:
+    """How much work the run did: what it hashed and what it could skip."""
+
+    hashed_files: int = 0
+    hashed_bytes: int = 0
+    from_cache: int = 0
+    from_etag: int = 0
+    resumed: int = 0
+
+
+@dataclass(slots=True)
+class Reconciliation:
+    """The outcome of reconcile(): statuses per copy, listings, counters, the report."""
+
+    report: SyncReport
+    copies: list[Copy]
+    storages: dict[str, Storage] = field(default_factory=dict)
+    """Repositories that could be looked at, by name."""
+    listings: dict[str, Listing] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
+    fills: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Record path → fields learned for the first time (hash, file_size)."""
+
+
+def copies_of(records: Records, repositories: set[str]) -> dict[str, list[Copy]]:
+    """The file records pointing into ``repositories``, grouped by repository."""
+    out: dict[str, list[Copy]] = {name: [] for name in repositories}
+    for e in records.by_kind["dataset"]:
+        assert isinstance(e.model, Dataset)
+        for fr in e.model.file_records:
+            if fr.repository in out:
+                out[fr.repository].append(Copy(e, fr.repository, fr.relative_path))
+    return out
+
+
+def _locate(storage: Storage, listing: Listing, copies: list[Copy]) -> None:
+    """Find each copy's stat: from the listing, else by asking the store about that file."""
+    ask: list[Copy] = []
+    for c in copies:
+        st = listing.files.get(c.relative_path)
+        if st is not None:
+            c.stat = st
+        elif c.relative_path in listing.refused:
+            c.settle("unreachable", listing.refused[c.relative_path])
+        else:
+            ask.append(c)
+
+    def one(c: Copy) -> None:
+        try:
+            c.stat = storage.stat(c.relative_path)
+        except FileNotFoundError:
+            c.settle("missing", "not in the repository", exists=False)
+        except Exception as exc:  # noqa: BLE001 - anything else means "could not look"
+            c.settle("unreachable", file_error(exc))
+
+    if len(ask) > 8 and storage.workers > 2:
+        with ThreadPoolExecutor(storage.workers, thread_name_prefix="stat") as pool:
+            list(pool.map(one, ask))
+    else:
+        for c in ask:
+            one(c)
+
+
+def _guard_empty(storage: Storage, listing: Listing, copies: list[Copy]) -> LookError | None:
+    """An empty root, or a base URL that is itself 404, is a wrong place, not lost files."""
+    if not copies or any(c.status != "missing" for c in copies):
+        return None
+    if listing.complete and not listing.files and not listing.unlisted:
+        return LookError(
+            storage.name,
+            "unreachable",
+            f"{storage.repository.url} is empty but records expect {len(copies)} file(s) "
+            "there (not mounted? wrong url?); nothing is marked missing",
+        )
+    if isinstance(storage, HttpStorage) and storage.root_missing:
+        return LookError(
+            storage.name,
+            "misconfigured",
+            f"{storage.repository.url} answers 404, as do all {len(copies)} file(s); "
+            "check the url; nothing is marked missing",
+        )
+    return None
+
+
+def _compare(c: Copy) -> None:
+    """Size first (cheap), then the checksum against the record's."""
+    d = c.dataset
+    assert c.stat is not None
+    if d.file_size is not None and c.stat.size >= 0 and c.stat.size != d.file_size:
+        c.settle(
+            "size_mismatch", f"{c.stat.size} bytes; the record says {d.file_size}", exists=False
+        )
+        return
+    if c.digest is None:
+        c.settle("unverified", c.detail or "present; not hashed")
+    elif d.hash is None:
+        c.settle("unverified", "present; the record has no checksum yet", exists=True)
+    elif c.digest == d.hash:
+        c.settle("verified", c.detail, exists=True)
+    else:
+        c.settle(
+            "hash_mismatch",
+            f"{d.hash_algorithm} {c.digest}; the record says {d.hash}",
+            exists=False,
+        )
+
+
+class Reconciler:
+    """One run of reconcile over some repositories (kept as an object to share the cache)."""
+
+    def __init__(
+        self,
+        cache: StatCache,
+        *,
+        verify: Verify,
+        progress: Progress | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.cache = cache
+        self.lookups: StatCache | NoStatCache = NoStatCache() if verify == "full" else cache
+        self.verify = verify
+        self.progress = progress
+        self.workers = workers
+        self.counters = Counters()
+        self.run: int | None = None
+        self.resumable: set[tuple[str, str]] = set()
+
+    def _plan(self, c: Copy, storage: Storage, jobs: list[tuple[HashJob, Copy]]) -> None:
+        """Settle a wrong size at once; else find the digest without reading, or queue a hash."""
+        assert c.stat is not None
+        d = c.dataset
+        if d.file_size is not None and c.stat.size >= 0 and c.stat.size != d.file_size:
+            _compare(c)
+            return
+        algo = d.hash_algorithm.value
+        if (c.repository, c.relative_path) in self.resumable:
+            hit = self.cache.lookup(c.repository, c.relative_path, c.stat, algo)
+            if hit is not None:
+                c.digest, c.verified_at = hit.digest, hit.verified_at
+                self.counters.resumed += 1
+                return
+        hit = self.lookups.lookup(c.repository, c.relative_path, c.stat, algo)
+        if hit is not None:
+            c.digest, c.verified_at = hit.digest, hit.verified_at
+            self.counters.from_cache += 1
+            return
+        if self.verify == "stat" and algo == "md5" and c.stat.md5 and c.stat.md5 == d.hash:
+            # Only a match is taken from the store: a differing ETag is confirmed by hashing.
+            c.digest, c.verified_at, c.detail = c.stat.md5, now_iso(), "md5 from the ETag"
+            self.counters.from_etag += 1
+            return
+        jobs.append((HashJob(storage, c.relative_path, c.stat, algo), c))
+
+    def _take(self, r: HashResult, c: Copy) -> None:
+        if r.missing:
+            c.settle("missing", "vanished while sync was running", exists=False)
+        elif r.error:
+            c.settle("unreachable", r.error)
+        elif r.changed or r.digest is None:
+            c.settle("unverified", "changed while it was being hashed; hash again later")
+        else:
+            when = now_iso()
+            c.digest, c.verified_at = r.digest, when
+            j = r.job
+            if self.run is not None:
+                self.cache.checkpoint(
+                    self.run, c.repository, j.relative_path, j.stat, j.algorithm, r.digest, when
+                )
+            else:
+                self.cache.store(c.repository, j.relative_path, j.stat, j.algorithm, r.digest, when)
+            log.debug("hashed %s:%s", c.repository, j.relative_path)
+
+    def hash_all(self, jobs: list[tuple[HashJob, Copy]]) -> None:
+        """Hash every job on threads; results land in their copies as they finish."""
+        by_key = {(id(j.storage), j.relative_path): c for j, c in jobs}
+        total_files = len(jobs)
+        total_bytes = sum(max(j.stat.size, 0) for j, _ in jobs)
+        workers = self.workers or max((j.storage.workers for j, _ in jobs), default=2)
+        done_files = done_bytes = 0
+        for r in hashing.hash_many([j for j, _ in jobs], workers=workers):
+            self._take(r, by_key[(id(r.job.storage), r.job.relative_path)])
+            done_files += 1
+            done_bytes += r.nbytes
+            if r.digest is not None:
+                self.counters.hashed_files += 1
+                self.counters.hashed_bytes += r.nbytes
+            if self.progress is not None:
+                self.progress(done_files, total_files, done_bytes, total_bytes)
+        self.cache.flush()
+
+    def reconcile(
+        self,
+        records: Records,
+        storages: dict[str, Storage | LookError],
+    ) -> Reconciliation:
+        """Give every copy in the given repositories a status; build the report."""
+        report = SyncReport()
+        result = Reconciliation(report, [], counters=self.counters)
+        groups = copies_of(records, set(storages))
+        if self.verify == "full":
+            self.run, self.resumable = self.cache.start_full(",".join(sorted(storages)))
+        jobs: list[tuple[HashJob, Copy]] = []
+        for name in sorted(storages):
+            copies = groups[name]
+            result.copies += copies
+            storage = storages[name]
+            repo = report.repositories.setdefault(name, RepositoryReport())
+            try:
+                if isinstance(storage, LookError):
+                    raise storage
+                storage.probe()
+                listing = storage.walk()
+                _locate(storage, listing, copies)
+                empty = _guard_empty(storage, listing, copies)
+                if empty is not None:
+                    raise empty
+            except LookError as exc:
+                repo.status, repo.message = exc.status, exc.reason
+                for c in copies:
+                    c.settle("unreachable", exc.reason)
+                continue
+            result.storages[name] = storage
+            result.listings[name] = listing
+            for c in copies:
+                if c.status is None:
+                    self._plan(c, storage, jobs)
+        self.hash_all(jobs)
+        for c in result.copies:
+            if c.status is None:
+                _compare(c)
+        self._guard_vanished(result)
+        _nothing_seen(result)
+        learn_first_facts(result)
+        return result
+
+    def finish(self) -> None:
+        """Mark a full verify complete (its checkpoints are no longer needed)."""
+        if self.run is not None:
+            self.cache.finish_full(self.run)
+            self.run = None
+
+    def _guard_vanished(self, result: Reconciliation) -> None:
+        """A root that is gone after the run turns its "missing" copies into "unreachable"."""
+        for name, storage in result.storages.items():
+            mine = [c for c in result.copies if c.repository == name]
+            if any(c.status == "missing" for c in mine) and not storage.still_there():
+                why = "the repository vanished while sync was running"
+                result.report.repositories[name] = RepositoryReport("unreachable", why)
+                for c in mine:
+                    if c.status == "missing":
+                        c.settle("unreachable", why)
+
+
+def _nothing_seen(result: Reconciliation) -> None:
+    """A repository none of whose files could be looked at is itself unreachable or denied."""
+    for name in result.storages:
+        repo = result.report.repositories[name]
+        mine = [c for c in result.copies if c.repository == name]
+        if repo.status != "ok" or not mine or any(c.status != "unreachable" for c in mine):
+            continue
+        denied = all("permission denied" in c.detail for c in mine)
+        repo.status = "denied" if denied else "unreachable"
+        repo.message = f"none of its {len(mine)} file(s) could be looked at: {mine[0].detail}"
+
+
+def learn_first_facts(result: Reconciliation) -> None:
+    """Record a dataset's first checksum (and size) when all its copies found agree.
+
+    A dataset without a checksum gets one only when every copy hashed in this run has the
+    same digest and size; copies that disagree are reported and nothing is recorded.
+    A recorded checksum is never changed here: a mismatch stays a reported mismatch.
+    """
+    by_dataset: dict[str, list[Copy]] = {}
+    for c in result.copies:
+        if c.status in ("verified", "unverified") and c.digest is not None and c.stat:
+            by_dataset.setdefault(c.entry.path, []).append(c)
+    for path, copies in by_dataset.items():
+        d = copies[0].dataset
+        sizes = {c.stat.size for c in copies if c.stat is not None}
+        fill: dict[str, object] = {}
+        if d.hash is None:
+            digests = {c.digest for c in copies}
+            if len(digests) > 1 or len(sizes) > 1:
+                for c in copies:
+                    c.settle("unverified", "the copies differ; no checksum recorded")
+                continue
+            fill["hash"] = copies[0].digest
+            for c in copies:
+                c.settle("verified", f"first {d.hash_algorithm} recorded", exists=True)
+        if d.file_size is None and len(sizes) == 1 and min(sizes) >= 0:
+            if all(c.status == "verified" for c in copies):
+                fill["file_size"] = sizes.pop()
+        if fill:
+            result.fills[path] = fill
+
+
+def find_orphans(result: Reconciliation, records: Records) -> None:
+    """Files in a listed repository that no file record names (dot-files aside)."""
+    for name, listing in sorted(result.listings.items()):
+        if not listing.complete:
+            continue  # a store that cannot list (HTTP) cannot show orphans
+        for rel, st in sorted(listing.files.items()):
+            if (name, rel) not in records.by_file and not is_hidden(rel):
+                result.report.orphans.append(Orphan(name, rel, st.size))
+
+
+def report_copies(result: Reconciliation, cache: StatCache) -> None:
+    """One report entry per copy, counted under its repository."""
+    checked = now_iso()
+    for c in result.copies:
+        assert c.status is not None
+        if c.status == "verified":
+            verified_at = c.verified_at
+        else:
+            verified_at = cache.last_verified(c.repository, c.relative_path)
+        result.report.add(
+            FileReport(
+                dataset=c.dataset.uuid,
+                repository=c.repository,
+                relative_path=c.relative_path,
+                status=c.status,
+                checked=checked,
+                verified_at=verified_at,
+                detail=c.detail,
+            )
+        )

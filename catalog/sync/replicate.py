@@ -1,0 +1,119 @@
+"""replicate(): copy datasets verified in one repository to where they are missing.
+
+A copy is written under a temporary name beside its target, its checksum is computed from
+what landed, and only a match gets the final name (a hard link or server-side copy that
+never replaces a file). An interrupted copy therefore leaves at most a temporary file, which
+the next run removes; never a wrong or partial file under a final name.
+
+Sources are copies verified in this run. Personal repositories (a laptop) serve only when no
+shared repository has the file; offline and read-only (HTTP) repositories are never written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from catalog.sync.hashing import CHUNK
+from catalog.sync.reconcile import Copy, Reconciliation
+from catalog.sync.report import now_iso
+from catalog.sync.statcache import StatCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Replication:
+    """What was copied, and what could not be (with why)."""
+
+    copied: list[tuple[Copy, str]] = field(default_factory=list)
+    """(destination copy, source repository)."""
+    failed: list[tuple[Copy, str]] = field(default_factory=list)
+    planned: list[tuple[Copy, str]] = field(default_factory=list)
+    """With ``dry_run``: what would be copied."""
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+
+
+def _pick_source(sources: list[Copy], result: Reconciliation) -> Copy:
+    """Shared repositories before personal ones; then by name, for a stable choice."""
+    return min(
+        sources,
+        key=lambda c: (result.storages[c.repository].repository.personal, c.repository),
+    )
+
+
+def plan_copies(
+    result: Reconciliation, *, sources: set[str] | None, targets: set[str] | None
+) -> list[tuple[Copy, Copy]]:
+    """(source, destination) pairs: a verified copy and a missing one of the same dataset."""
+    by_dataset: dict[str, list[Copy]] = {}
+    for c in result.copies:
+        by_dataset.setdefault(c.entry.path, []).append(c)
+    pairs: list[tuple[Copy, Copy]] = []
+    for copies in by_dataset.values():
+        if copies[0].dataset.hash is None:
+            continue  # nothing to verify a copy against
+        good = [
+            c
+            for c in copies
+            if c.status == "verified"
+            and c.repository in result.storages
+            and (sources is None or c.repository in sources)
+        ]
+        if not good:
+            continue
+        for dest in copies:
+            storage = result.storages.get(dest.repository)
+            if dest.status != "missing" or storage is None or storage.readonly:
+                continue
+            if targets is not None and dest.repository not in targets:
+                continue
+            pairs.append((_pick_source(good, result), dest))
+    return pairs
+
+
+def replicate(
+    result: Reconciliation,
+    cache: StatCache,
+    *,
+    sources: set[str] | None = None,
+    targets: set[str] | None = None,
+    dry_run: bool = False,
+) -> Replication:
+    """Copy each missing copy from a verified one; flip it to verified on success."""
+    out = Replication()
+    pairs = plan_copies(result, sources=sources, targets=targets)
+    if dry_run:
+        out.planned = [(dest, src.repository) for src, dest in pairs]
+        return out
+    cleaned: set[tuple[str, str]] = set()
+    for src, dest in pairs:
+        d = dest.dataset
+        assert d.hash is not None
+        algo = d.hash_algorithm.value
+        to = result.storages[dest.repository]
+        folder = dest.relative_path.rpartition("/")[0]
+        if (dest.repository, folder) not in cleaned:
+            to.remove_leftovers([folder])
+            cleaned.add((dest.repository, folder))
+        try:
+            stream = result.storages[src.repository].open_read(src.relative_path)
+            stat = to.put_verified(dest.relative_path, _chunks(stream), algo, d.hash)
+        except Exception as exc:  # noqa: BLE001 - one failed copy must not stop the others
+            log.warning("could not copy %s to %s: %s", src.relative_path, dest.repository, exc)
+            out.failed.append((dest, str(exc)))
+            continue
+        when = now_iso()
+        cache.store(dest.repository, dest.relative_path, stat, algo, d.hash, when)
+        dest.stat, dest.digest, dest.verified_at = stat, d.hash, when
+        dest.settle("verified", f"copied from {src.repository}", exists=True)
+        out.copied.append((dest, src.repository))
+    cache.flush()
+    return out

@@ -1,0 +1,145 @@
+"""sync(): the whole of `catalog sync` — load, reconcile, register, replicate, write back,
+report — as one library call that the CLI and the service share."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from catalog.config import CatalogConfig, load_config
+from catalog.errors import ConfigError
+from catalog.models import Repository
+from catalog.records import Records
+from catalog.sync.changes import DatasetEdit, NewRecord, plan_changes, write_back
+from catalog.sync.reconcile import (
+    Counters,
+    Progress,
+    Reconciler,
+    find_orphans,
+    report_copies,
+)
+from catalog.sync.register import Registration, register
+from catalog.sync.replicate import Replication, replicate
+from catalog.sync.report import RepositoryReport, SyncReport, now_iso, write_report
+from catalog.sync.statcache import StatCache
+from catalog.sync.storage import LookError, Storage, open_storage
+from catalog.validate import load_catalog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """What `catalog sync` was asked to do."""
+
+    repositories: tuple[str, ...] = ()
+    """Only these repositories (all reachable ones when empty)."""
+    verify: Literal["stat", "full"] = "stat"
+    dry_run: bool = False
+    commit: bool = True
+    register: bool = False
+    replicate: bool = False
+    sources: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    workers: int | None = None
+
+
+@dataclass(slots=True)
+class SyncOutcome:
+    """What a sync found and did."""
+
+    report: SyncReport
+    counters: Counters
+    changes: list[DatasetEdit] = field(default_factory=list)
+    new: list[NewRecord] = field(default_factory=list)
+    registration: Registration | None = None
+    replication: Replication | None = None
+    commit: str | None = None
+    report_path: Path | None = None
+    dry_run: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """Whether any copy is missing or does not match its record."""
+        return bool(self.report.problems())
+
+
+def _known(records: Records, names: tuple[str, ...], option: str) -> set[str] | None:
+    """``names`` as a set (None when empty); refuses a name that is not a repository."""
+    known = sorted(r.name for r in records.models(Repository))
+    for n in names:
+        if n not in known:
+            raise ConfigError(
+                f"{option}: unknown repository '{n}'. Known: {', '.join(known) or 'none'}."
+            )
+    return set(names) or None
+
+
+def select(
+    records: Records, names: tuple[str, ...]
+) -> tuple[list[Repository], dict[str, RepositoryReport]]:
+    """The repositories to look at, and the skipped ones (offline) with why."""
+    wanted = _known(records, names, "--repository")
+    chosen = [r for r in records.models(Repository) if wanted is None or r.name in wanted]
+    skipped = {
+        r.name: RepositoryReport("skipped", "offline: sync does not look at it")
+        for r in chosen
+        if r.offline
+    }
+    return [r for r in chosen if not r.offline], skipped
+
+
+def sync(
+    root: Path,
+    options: SyncOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    config: CatalogConfig | None = None,
+) -> SyncOutcome:
+    """Check every file record in the chosen repositories and act on what is found."""
+    options = options or SyncOptions()
+    config = config or load_config(root)
+    records = load_catalog(root)
+    chosen, skipped = select(records, options.repositories)
+    sources = _known(records, options.sources, "--from")
+    targets = _known(records, options.targets, "--to")
+    storages: dict[str, Storage | LookError] = {}
+    for repo in chosen:
+        try:
+            storages[repo.name] = open_storage(repo, config.root)
+        except LookError as exc:
+            storages[repo.name] = exc
+    cache = StatCache.open(config.state_path)
+    try:
+        reconciler = Reconciler(
+            cache, verify=options.verify, progress=progress, workers=options.workers
+        )
+        result = reconciler.reconcile(records, storages)
+        reconciler.finish()
+        report = result.report
+        report.repositories.update(skipped)
+        find_orphans(result, records)
+        outcome = SyncOutcome(report, result.counters, dry_run=options.dry_run)
+        if options.register:
+            outcome.registration = register(config, records, result, cache, workers=options.workers)
+            outcome.new = outcome.registration.new
+        if options.replicate:
+            outcome.replication = replicate(
+                result, cache, sources=sources, targets=targets, dry_run=options.dry_run
+            )
+        report_copies(result, cache)
+        outcome.changes = plan_changes(result)
+    finally:
+        cache.close()
+    if options.dry_run:
+        return outcome
+    batch = f"sync-{report.started}-{secrets.token_hex(4)}"
+    outcome.commit = write_back(
+        config, outcome.changes, outcome.new, commit=options.commit, batch_id=batch
+    )
+    report.finished = now_iso()
+    outcome.report_path = write_report(config.state_path, report)
+    return outcome

@@ -1,0 +1,265 @@
+"""Catalogs with real data files, and real storage servers on 127.0.0.1 (S3 and HTTP)."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.sync.run import SyncOptions, SyncOutcome, sync
+from tests.conftest import MakeCatalog, write_files
+
+TYPE_FILES = {
+    # The base catalog's dataset is replaced by the ones each test makes.
+    "records/datasets/s1/spikes.times.npy.yaml": None,
+}
+
+
+def uid(rel: str, repo: str = "") -> str:
+    """A stable uuid per (repository, path), so tests can find their datasets."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{repo}/{rel}" if repo else rel))
+
+
+def dataset_yaml(
+    rel: str,
+    content: bytes | None,
+    *,
+    copies: dict[str, bool] | None = None,
+    algorithm: str = "sha256",
+    hash_: bool = True,
+    size: bool = True,
+    comment: str = "",
+    name: str | None = None,
+) -> str:
+    """A dataset record for a file at ``rel`` in each repository of ``copies`` (→ exists)."""
+    copies = copies if copies is not None else {"local-main": False}
+    lines = [
+        f"# {comment}" if comment else "# a test dataset",
+        "kind: dataset",
+        f"uuid: {uid(rel)}",
+        f"name: {name or rel.rsplit('/', 1)[-1]}",
+        f"session: {rel.rsplit('/', 1)[0]}" if "/" in rel else "session: ''",
+        "dataset_type: spikes.times",
+        "data_format: npy",
+    ]
+    if content is not None and size:
+        lines.append(f"file_size: {len(content)}")
+    if content is not None and hash_:
+        lines.append(f"hash: {hashlib.new(algorithm, content).hexdigest()}")
+        lines.append(f"hash_algorithm: {algorithm}")
+    lines.append("file_records:")
+    for repo, exists in copies.items():
+        lines += [
+            f"  - repository: {repo}",
+            f"    relative_path: {rel}  # where the file lives",
+            f"    exists: {'true' if exists else 'false'}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def recorded(rel: str, content: bytes, **kw: Any) -> dict[str, str]:
+    """The record of a file that sync last saw in local-main (``exists: true``)."""
+    kw.setdefault("copies", {"local-main": True})
+    return {rel: dataset_yaml(rel, content, **kw)}
+
+
+def record_file(rel: str) -> str:
+    """Where a test dataset's record lives."""
+    return f"records/datasets/{rel.replace('/', '_')}.yaml"
+
+
+@dataclass
+class Cat:
+    """A test catalog: its root and the local data folder of local-main."""
+
+    root: Path
+    data: Path
+
+    def sync(self, **options: Any) -> SyncOutcome:
+        """Run sync in-process (records are edited, not committed, unless commit=True)."""
+        options.setdefault("commit", False)
+        return sync(self.root, SyncOptions(**options))
+
+    def record(self, rel: str) -> str:
+        """The text of a dataset's record file."""
+        return (self.root / record_file(rel)).read_text()
+
+    def records_snapshot(self) -> dict[str, bytes]:
+        """Every record file's bytes (to prove nothing was flipped)."""
+        base = self.root / "records"
+        return {str(p): p.read_bytes() for p in sorted(base.rglob("*.yaml"))}
+
+
+MakeSyncCatalog = Callable[..., Cat]
+
+
+@pytest.fixture
+def sync_catalog(make_catalog: MakeCatalog) -> MakeSyncCatalog:
+    """A catalog whose local-main (data/main) holds ``files``, one dataset per file.
+
+    ``records`` overrides the record text per path (e.g. a missing file's record);
+    ``extra`` adds more catalog files (repositories, types).
+    """
+
+    def make(
+        files: dict[str, bytes],
+        *,
+        records: dict[str, str] | None = None,
+        extra: dict[str, str | None] | None = None,
+        git_init: bool = False,
+        **kw: Any,
+    ) -> Cat:
+        cat_files: dict[str, str | bytes | None] = dict(TYPE_FILES)
+        for rel, content in files.items():
+            cat_files[record_file(rel)] = dataset_yaml(rel, content, **kw)
+        for rel, text in (records or {}).items():
+            cat_files[record_file(rel)] = text
+        cat_files.update(extra or {})
+        cat_files[".gitignore"] = ".catalog/\n"
+        root = make_catalog(cat_files, git_init=False)
+        data = root / "data" / "main"
+        data.mkdir(parents=True, exist_ok=True)
+        write_files(data, dict(files))
+        if git_init:
+            from tests.conftest import git
+
+            git(root, "init", "-q")
+            git(root, "add", "records", "catalog.yaml", ".gitignore")
+            git(root, "commit", "-q", "-m", "initial catalog")
+        return Cat(root, data)
+
+    return make
+
+
+def repository_yaml(name: str, type_: str, url: str, **fields: Any) -> str:
+    """A repository record."""
+    lines = ["kind: repository", f"name: {name}", f"type: {type_}", f"url: {url}"]
+    lines += [f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in fields.items()]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- S3 (moto server)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_moto(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, **env_extra}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("moto server did not start")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """An S3 protocol server (moto) on 127.0.0.1; small multipart parts allowed."""
+    proc, url = _start_moto({"S3_UPLOAD_PART_MIN_SIZE": "256"})
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def moto_strict_server() -> Iterator[str]:
+    """A moto server that checks credentials: the fake test keys are refused."""
+    proc, url = _start_moto({"INITIAL_NO_AUTH_ACTION_COUNT": "0"})
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def s3_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Fake credentials and the moto endpoint, from the environment as in production."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    return moto_server
+
+
+@pytest.fixture
+def bucket(s3_env: str) -> Iterator[Any]:
+    """A fresh bucket (name in ``.name``) and a boto3 client (``.client``)."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_env)
+    name = f"bkt-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+
+    class Bucket:
+        pass
+
+    b = Bucket()
+    b.name = name  # type: ignore[attr-defined]
+    b.client = client  # type: ignore[attr-defined]
+    yield b
+    client.close()
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder; paths containing 'secret' answer 403 and '/broken/' answers 500."""
+
+    def send_head(self) -> Any:
+        if "secret" in self.path:
+            self.send_error(403, "Forbidden")
+            return None
+        if self.path.startswith("/broken/") or self.server.broken:  # type: ignore[attr-defined]
+            self.send_error(500, "Internal Server Error")
+            return None
+        return super().send_head()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[tuple[str, Path, Any]]:
+    """(base URL, served folder, server) of an HTTP server on 127.0.0.1."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+
+    def handler(*args: Any, **kw: Any) -> _Handler:
+        return _Handler(*args, directory=str(folder), **kw)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.broken = False  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder, server
+    server.shutdown()
+    server.server_close()
