@@ -114,6 +114,30 @@ def validate(root: Path, fmt: str, strict: bool, no_cache: bool) -> None:
 
 
 @main.command()
+@root_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to build into (default: site.output of catalog.yaml, _site).",
+)
+@click.option("--base-url", default=None, help="Path or URL the site is served under, e.g. /c/.")
+@click.option("--full", is_flag=True, help="Rewrite every file, not only what changed.")
+@reports_errors
+def build(root: Path, out: Path | None, base_url: str | None, full: bool) -> None:
+    """Publish the catalog as a static website and JSON API."""
+    from catalog.publish import build_site
+
+    with progress_bar("writing the site") as progress:
+        report = build_site(root, out=out, base_url=base_url, full=full, progress=progress)
+    kind = "full build" if report.full else "incremental build"
+    click.echo(
+        f"{kind}: wrote {report.written} of {report.files} files"
+        f"{f', removed {report.removed}' if report.removed else ''} in {report.out}"
+    )
+
+
+@main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the committed schemas are stale.")
 @click.option(
     "--out",

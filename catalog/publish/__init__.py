@@ -1,0 +1,161 @@
+"""The site builder: a valid catalog in, a folder of static files out.
+
+``build_site`` gathers everything first (records, relations, history, sync findings, the
+search index), plans every file as a job with a digest of its inputs, makes only the files
+whose inputs changed since the last build into a staging folder, and publishes them at the
+end. An invalid catalog is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog.errors import CatalogError
+from catalog.publish.gather import gather, site_inputs
+from catalog.publish.jobs import Job, digest_of, make_all
+from catalog.publish.output import (
+    Manifest,
+    Staging,
+    check_output,
+    read_manifest,
+    write_manifest,
+)
+from catalog.publish.plan import plan
+from catalog.publish.render import STATIC, TEMPLATES, Renderer, SiteInfo
+from catalog.publish.search import build_index
+from catalog.publish.search_docs import documents
+from catalog.publish.sources import load_history, load_sync
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build did."""
+
+    out: Path
+    files: int = 0
+    written: int = 0
+    removed: int = 0
+    full: bool = True
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time per phase: load, gather, search, plan, write."""
+
+    @property
+    def unchanged(self) -> int:
+        """Files left as they were."""
+        return self.files - self.written
+
+
+def _code_digest() -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.digest()
+
+
+def build_site(
+    root: Path,
+    *,
+    out: Path | None = None,
+    base_url: str | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the site of the catalog at ``root`` into ``out`` (default: site.output)."""
+    from catalog.problems import render_text
+    from catalog.validate import validate
+
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 3)
+        clock = now
+
+    result = validate(root)
+    if result.failed():
+        errors = [p for p in result.problems if p.severity == "error"]
+        raise CatalogError(
+            f"not building: the catalog has {len(errors)} error(s); nothing was written.\n"
+            + render_text(errors[:20])
+        )
+    config, records = result.config, result.records
+    out = (out if out is not None else config.root / config.site.output).absolute()
+    check_output(out, config.root)
+    lap("load")
+
+    site = gather(
+        config,
+        records,
+        history=load_history(config.root),
+        sync=load_sync(config.state_path),
+        base_url=base_url,
+    )
+    renderer = Renderer(SiteInfo(title=site.title, name=config.name), site.base_url)
+    inputs = hashlib.blake2b(
+        site_inputs(TEMPLATES, STATIC)
+        + _code_digest()
+        + repr((site.base_url, site.title, config.name, config.description)).encode(),
+        digest_size=16,
+    ).digest()
+    lap("gather")
+    search_files = build_index(documents(site))
+    lap("search")
+    jobs = plan(site, renderer, STATIC, search_files)
+    lap("plan")
+
+    old = None if full else read_manifest(config.state_path, out)
+    if old is not None and old.inputs != inputs.hex():
+        old = None  # templates, code or settings changed: every page is new
+    report = BuildReport(out, files=len(jobs), full=old is None)
+    stage = Staging(out)
+    try:
+        files, todo = _select(jobs, inputs, old, stage)
+        report.written = len(todo) + len(stage.staged)
+        make_all(todo, stage, progress)
+        if old is None:
+            stage.swap_in()
+        else:
+            removed = sorted(set(old.files) - set(files))
+            report.removed = len(removed)
+            stage.move_in([j.path for j in todo] + sorted(stage.staged), removed)
+        write_manifest(config.state_path, out, Manifest(stage.build, inputs.hex(), files))
+    except BaseException:
+        stage.discard()
+        raise
+    lap("write")
+    report.seconds = seconds
+    return report
+
+
+def _select(
+    jobs: list[Job], inputs: bytes, old: Manifest | None, stage: Staging
+) -> tuple[dict[str, str], list[Job]]:
+    """Digest every job; stage the cheap ones that changed; return the costly ones to make."""
+    files: dict[str, str] = {}
+    todo: list[Job] = []
+    before = old.files if old is not None else {}
+    for job in jobs:
+        if job.digest is not None:
+            d = hashlib.blake2b(inputs + job.digest, digest_size=16).hexdigest()
+            files[job.path] = d
+            if before.get(job.path) != d:
+                todo.append(job)
+        else:
+            data = job.make()
+            d = digest_of(data).hex()
+            files[job.path] = d
+            if before.get(job.path) != d:
+                stage.write(job.path, data)
+                stage.staged.add(job.path)
+    return files, todo
+
+
+__all__ = ["BuildReport", "build_site"]

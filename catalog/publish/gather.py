@@ -1,0 +1,173 @@
+"""Gather: everything the pages need, computed once from a valid catalog before writing.
+
+The :class:`Site` holds the records plus the relations between them that pages show: which
+notices affect a dataset, its other revisions, what it was made from and what was made from
+it, the datasets behind every tag, type, format, revision and repository, git history and
+the latest sync report. Nothing here renders or writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog.config import CatalogConfig
+from catalog.models import Dataset, Experiment, Notice, Repository, Tag
+from catalog.publish.notices import DatasetIndex, affected, importance_rank
+from catalog.publish.sources import History, SyncFacts
+from catalog.records import Entry, Records
+
+FACETS = ("dataset-type", "format", "revision", "tag", "repository")
+"""Kinds whose pages list the datasets that use them."""
+
+
+@dataclass(slots=True)
+class Site:
+    """A valid catalog with the relations its pages show."""
+
+    config: CatalogConfig
+    records: Records
+    history: History
+    sync: SyncFacts
+    base_url: str
+    datasets: list[Entry] = field(default_factory=list)
+    """Every dataset, ordered by session/collection/revision/name."""
+    notices_of: dict[str, list[Entry]] = field(default_factory=dict)
+    """Dataset uuid → the notices that affect it, most important first."""
+    affects: dict[str, list[Entry]] = field(default_factory=dict)
+    """Notice name → the datasets it affects, in dataset order."""
+    versions: dict[tuple[str, str, str], list[Entry]] = field(default_factory=dict)
+    """(session, collection, name) → that dataset in every revision, oldest first."""
+    children: dict[str, list[Entry]] = field(default_factory=dict)
+    """Dataset uuid → datasets whose provenance names it."""
+    produced: dict[str, list[Entry]] = field(default_factory=dict)
+    """Experiment name → datasets made by its blocks."""
+    using: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
+    """Facet kind → record name → datasets using it (see FACETS)."""
+    public_tags: frozenset[str] = frozenset()
+    """Names of tags marked public."""
+    _versions: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """The site's title."""
+        return self.config.site.title
+
+    def version(self, entry: Entry) -> bytes:
+        """A short digest of a record's content: changes whenever the record does."""
+        v = self._versions.get(entry.path)
+        if v is None:
+            v = hashlib.blake2b(pickle.dumps(entry.data, 5), digest_size=8).digest()
+            self._versions[entry.path] = v
+        return v
+
+    def repositories(self) -> dict[str, Repository]:
+        """Repository models by name."""
+        return {r.name: r for r in self.records.models(Repository)}
+
+    def dataset(self, uuid: str) -> Entry | None:
+        """The dataset entry with ``uuid``."""
+        return self.records.get("dataset", uuid)
+
+
+def _dataset(e: Entry) -> Dataset:
+    assert isinstance(e.model, Dataset)
+    return e.model
+
+
+def gather(
+    config: CatalogConfig,
+    records: Records,
+    *,
+    history: History | None = None,
+    sync: SyncFacts | None = None,
+    base_url: str | None = None,
+) -> Site:
+    """Compute every relation the pages show, once."""
+    site = Site(
+        config,
+        records,
+        history or History(),
+        sync or SyncFacts(),
+        base_url if base_url is not None else config.site.base_url,
+    )
+    datasets = sorted(records.by_kind["dataset"], key=lambda e: e.model.key())
+    site.datasets = datasets
+    _relate_datasets(site, datasets)
+    _relate_notices(site, records, datasets)
+    site.public_tags = frozenset(t.name for t in records.models(Tag) if t.public)
+    return site
+
+
+def _relate_datasets(site: Site, datasets: list[Entry]) -> None:
+    versions: dict[tuple[str, str, str], list[Entry]] = defaultdict(list)
+    children: dict[str, list[Entry]] = defaultdict(list)
+    produced: dict[str, list[Entry]] = defaultdict(list)
+    using: dict[str, dict[str, list[Entry]]] = {k: defaultdict(list) for k in FACETS}
+    for e in datasets:
+        d = _dataset(e)
+        versions[(d.session, d.collection, d.name)].append(e)
+        using["dataset-type"][d.dataset_type].append(e)
+        using["format"][d.data_format].append(e)
+        if d.revision:
+            using["revision"][d.revision].append(e)
+        for t in d.tags:
+            using["tag"][t].append(e)
+        for repo in dict.fromkeys(fr.repository for fr in d.file_records):
+            using["repository"][repo].append(e)
+        if d.provenance is not None:
+            for parent in dict.fromkeys(d.provenance.datasets):
+                children[parent].append(e)
+            if d.provenance.block is not None:
+                produced[d.provenance.block.experiment].append(e)
+    for x in site.records.by_kind["experiment"]:
+        assert isinstance(x.model, Experiment)
+        listed = produced[x.model.name]
+        seen = {id(e) for e in listed}
+        for uid in x.model.datasets:
+            made = site.dataset(uid)
+            if made is not None and id(made) not in seen:
+                listed.append(made)
+                seen.add(id(made))
+    site.versions = {
+        k: sorted(v, key=lambda e: _dataset(e).revision or "") if len(v) > 1 else v
+        for k, v in versions.items()
+    }
+    site.children = dict(children)
+    site.produced = dict(produced)
+    site.using = {k: dict(v) for k, v in using.items()}
+
+
+def _relate_notices(site: Site, records: Records, datasets: list[Entry]) -> None:
+    index = DatasetIndex(datasets)
+    order = {_dataset(e).uuid: i for i, e in enumerate(datasets)}
+    notices = sorted(
+        records.by_kind["notice"],
+        key=lambda e: (-importance_rank(_notice(e)), _notice(e).name),
+    )
+    notices_of: dict[str, list[Entry]] = defaultdict(list)
+    for n in notices:
+        uuids = sorted(affected(_notice(n), index), key=order.__getitem__)
+        site.affects[_notice(n).name] = [datasets[order[u]] for u in uuids]
+        for u in uuids:
+            notices_of[u].append(n)
+    site.notices_of = dict(notices_of)
+
+
+def _notice(e: Entry) -> Notice:
+    assert isinstance(e.model, Notice)
+    return e.model
+
+
+def site_inputs(templates: Path, static: Path) -> bytes:
+    """A digest of the templates and static files: every page depends on them."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in (templates, static):
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(p.relative_to(folder).as_posix().encode() + b"\0")
+                h.update(p.read_bytes())
+    return h.digest()

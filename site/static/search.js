@@ -1,0 +1,431 @@
+/* Client-side search and the datasets table, over the sharded static index in search/.
+ *
+ * Index files are scripts that call catalogSearchLoaded(name, data), so they load from any
+ * static host and from file:// (where fetch is refused). Only the files a query needs are
+ * loaded: the meta file, one term shard per word, one file per filter, the display rows of
+ * the results shown. Everything is drawn with textContent and setAttribute: no HTML from
+ * the index is ever parsed.
+ */
+(function () {
+  "use strict";
+
+  var root = document.documentElement.getAttribute("data-root") || "";
+  var base = root + "search/";
+  var waiting = new Map();
+  var loaded = new Map();
+  var version = "";
+
+  window.catalogSearchLoaded = function (name, data) {
+    var w = waiting.get(name);
+    if (w) { waiting.delete(name); w(data); }
+  };
+
+  function load(name) {
+    if (loaded.has(name)) return loaded.get(name);
+    var p = new Promise(function (resolve, reject) {
+      waiting.set(name, resolve);
+      var s = document.createElement("script");
+      s.src = base + name + ".js" + (version ? "?v=" + version : "");
+      s.async = true;
+      s.onload = function () { s.remove(); if (waiting.has(name)) { waiting.delete(name); reject(new Error("index file " + name + " is damaged")); } };
+      s.onerror = function () { s.remove(); waiting.delete(name); loaded.delete(name); reject(new Error("cannot load index file " + name)); };
+      document.head.appendChild(s);
+    });
+    loaded.set(name, p);
+    return p;
+  }
+
+  /* ---------------------------------------------------------------- decoding */
+
+  var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var VALUE = new Int8Array(128).fill(-1);
+  for (var i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
+
+  function vlqs(s, from, to) {
+    var out = [], v = 0, shift = 0;
+    for (var i = from; i < to; i++) {
+      var d = VALUE[s.charCodeAt(i)];
+      v += (d & 31) * Math.pow(2, shift);
+      if (d & 32) { shift += 5; } else { out.push(v); v = 0; shift = 0; }
+    }
+    return out;
+  }
+
+  function bytes(s) {
+    var n = Math.floor(s.length * 3 / 4), out = new Uint8Array(n), j = 0, acc = 0, bits = 0;
+    for (var i = 0; i < s.length; i++) {
+      acc = (acc << 6) | VALUE[s.charCodeAt(i)];
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out[j++] = (acc >> bits) & 255; }
+    }
+    return out.subarray(0, j);
+  }
+
+  function ids(s) {
+    if (!s) return [];
+    if (s[0] === "d") {
+      var gaps = vlqs(s, 1, s.length), cur = -1;
+      for (var k = 0; k < gaps.length; k++) { cur += gaps[k]; gaps[k] = cur; }
+      return gaps;
+    }
+    var dot = s.indexOf("."), start = vlqs(s, 1, dot)[0], raw = bytes(s.slice(dot + 1)), out = [];
+    for (var b = 0; b < raw.length; b++) {
+      var byte = raw[b];
+      if (!byte) continue;
+      for (var bit = 0; bit < 8; bit++) if (byte & (1 << bit)) out.push(start + b * 8 + bit);
+    }
+    return out;
+  }
+
+  function order(s, width) {
+    var raw = bytes(s), out = new Int32Array(raw.length / width);
+    for (var k = 0, j = 0; k < out.length; k++) {
+      var v = 0;
+      for (var w = 0; w < width; w++) v = v * 256 + raw[j++];
+      out[k] = v;
+    }
+    return out;
+  }
+
+  /* ---------------------------------------------------------------- the index */
+
+  var UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+  var WORD = /[\p{L}\p{N}]+/gu;
+  var TOKEN_MAX = 40;
+
+  function tokenize(text) {
+    var t = text.toLowerCase();
+    if (/[^\x00-\x7f]/.test(t)) t = t.normalize("NFKD").replace(/\p{M}/gu, "");
+    var found = t.match(UUID) || [];
+    t = t.replace(UUID, " ");
+    (t.match(WORD) || []).forEach(function (w) { found.push(Array.from(w).slice(0, TOKEN_MAX).join("")); });
+    return Array.from(new Set(found));
+  }
+
+  var metaPromise = null, shardMap = null;
+
+  function meta() {
+    if (!metaPromise) {
+      metaPromise = load("meta").then(function (m) {
+        version = m.version;
+        shardMap = new Map();
+        m.keys.forEach(function (k, n) { shardMap.set(k, { n: n, split: m.split[n] === "1" }); });
+        return m;
+      });
+    }
+    return metaPromise;
+  }
+
+  // Score of each document for one word: weight 3/2/1 by field, doubled for whole words.
+  function wordScores(m, word) {
+    var cps = Array.from(word), k = 1, node = shardMap.get(cps[0]);
+    while (node && node.split && k < cps.length) { k++; node = shardMap.get(cps.slice(0, k).join("")); }
+    var scores = new Float32Array(m.docs);
+    if (!node) return Promise.resolve(scores);
+    return load("t/" + node.n).then(function (shard) {
+      function apply(lists, factor) {
+        (lists || []).forEach(function (enc, w) {
+          var value = (3 - w) * factor, list = ids(enc);
+          for (var j = 0; j < list.length; j++) if (scores[list[j]] < value) scores[list[j]] = value;
+        });
+      }
+      var terms = shard.t || {};
+      if (node.split) {
+        apply(shard.p, 1);
+        if (Object.prototype.hasOwnProperty.call(terms, word)) apply(terms[word], 2);
+      } else {
+        Object.keys(terms).forEach(function (t) {
+          if (t === word) apply(terms[t], 2);
+          else if (t.lastIndexOf(word, 0) === 0) apply(terms[t], 1);
+        });
+      }
+      return scores;
+    });
+  }
+
+  function facetIds(m, name, value) {
+    var entry = (m.facets[name] || []).find(function (e) { return e[0] === value; });
+    if (!entry) return Promise.resolve([]);
+    return load("f/" + entry[1]).then(ids);
+  }
+
+  // Run a query: {q, filters: [[name, value]], datasetsOnly, sort, desc, offset, limit}.
+  function query(opts) {
+    var started = performance.now();
+    return meta().then(function (m) {
+      var limitTo = opts.datasetsOnly ? m.datasets : m.docs;
+      var words = tokenize(opts.q || "");
+      var work = [Promise.all(words.map(function (w) { return wordScores(m, w); }))];
+      work.push(Promise.all(opts.filters.map(function (f) { return facetIds(m, f[0], f[1]); })));
+      var sortField = opts.sort && opts.sort !== "name" && opts.sort !== "relevance" ? opts.sort : null;
+      work.push(sortField && m.sorts.indexOf(sortField) >= 0 ? load("s/" + sortField) : Promise.resolve(null));
+      return Promise.all(work).then(function (parts) {
+        var perWord = parts[0], facets = parts[1], sortOrder = parts[2];
+        var allowed = new Uint8Array(limitTo).fill(1);
+        facets.forEach(function (list) {
+          var mark = new Uint8Array(limitTo);
+          for (var j = 0; j < list.length; j++) if (list[j] < limitTo) mark[list[j]] = 1;
+          for (var d = 0; d < limitTo; d++) allowed[d] &= mark[d];
+        });
+        var total = null;
+        if (perWord.length) {
+          total = new Float32Array(limitTo);
+          for (var d = 0; d < limitTo; d++) {
+            if (!allowed[d]) continue;
+            var sum = 0;
+            for (var w = 0; w < perWord.length; w++) {
+              var s = perWord[w][d];
+              if (!s) { sum = 0; break; }
+              sum += s;
+            }
+            total[d] = sum;
+            if (!sum) allowed[d] = 0;
+          }
+        }
+        var hits = [];
+        if (sortOrder) {
+          var perm = order(sortOrder, m.width);
+          for (var k = 0; k < perm.length; k++) if (perm[k] < limitTo && allowed[perm[k]]) hits.push(perm[k]);
+        } else {
+          for (var d2 = 0; d2 < limitTo; d2++) if (allowed[d2]) hits.push(d2);
+          if (total && (!opts.sort || opts.sort === "relevance")) {
+            hits.sort(function (a, b) { return total[b] - total[a] || a - b; });
+          }
+        }
+        if (opts.desc) hits.reverse();
+        var page = hits.slice(opts.offset || 0, (opts.offset || 0) + (opts.limit || 20));
+        return rows(m, page).then(function (rs) {
+          return { total: hits.length, rows: rs, ms: performance.now() - started };
+        });
+      });
+    });
+  }
+
+  function rows(m, list) {
+    var chunks = Array.from(new Set(list.map(function (d) { return Math.floor(d / m.chunk); })));
+    return Promise.all(chunks.map(function (c) { return load("d/" + c); })).then(function (data) {
+      var byChunk = new Map();
+      chunks.forEach(function (c, n) { byChunk.set(c, data[n]); });
+      return list.map(function (d) { return byChunk.get(Math.floor(d / m.chunk))[d % m.chunk]; });
+    });
+  }
+
+  /* ---------------------------------------------------------------- drawing */
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  // Paths in the index are site-relative paths the builder made; anything else is dropped.
+  function safePath(p) {
+    return typeof p === "string" && /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~#-]+)*$/.test(p) ? root + p : null;
+  }
+
+  function link(path, text) {
+    var href = safePath(path);
+    if (!href) return el("span", "", text);
+    var a = el("a", "", text);
+    a.setAttribute("href", href);
+    return a;
+  }
+
+  function badge(text, family) {
+    var value = String(text || "");
+    return el("span", "badge " + family + "-" + value.toLowerCase().replace(/_/g, "-"), value.replace(/_/g, " "));
+  }
+
+  function humanSize(n) {
+    if (n === null || n === undefined) return "";
+    var units = ["B", "kB", "MB", "GB", "TB"], size = n;
+    for (var u = 0; u < units.length; u++) {
+      if (size < 1000 || u === units.length - 1) return u === 0 ? Math.floor(size) + " B" : size.toFixed(1) + " " + units[u];
+      size /= 1000;
+    }
+    return n + " B";
+  }
+
+  // ["dataset", key, path, type, format, revision, tags, qc, size, created, repos, default, summary]
+  function datasetRow(r) {
+    var tr = el("tr"), first = el("td"), name = String(r[1]).split("/").pop();
+    first.appendChild(link(r[2], name));
+    if (!r[11]) { first.appendChild(document.createTextNode(" ")); first.appendChild(el("span", "badge muted", "not default")); }
+    var where = String(r[1]).slice(0, -name.length).replace(/\/$/, "");
+    if (where) first.appendChild(el("span", "where", where));
+    tr.appendChild(first);
+    [r[3], r[4], r[5]].forEach(function (v) { tr.appendChild(el("td", "", v)); });
+    var tags = el("td");
+    (r[6] || []).forEach(function (t) { tags.appendChild(el("span", "chip", t)); });
+    tr.appendChild(tags);
+    var qc = el("td");
+    qc.appendChild(badge(r[7], "qc"));
+    tr.appendChild(qc);
+    tr.appendChild(el("td", "num", humanSize(r[8])));
+    tr.appendChild(el("td", "", r[9]));
+    return tr;
+  }
+
+  function resultItem(r) {
+    var li = el("li"), head = el("div", "title");
+    head.appendChild(el("span", "kind-label", r[0]));
+    head.appendChild(link(r[2], r[1]));
+    li.appendChild(head);
+    if (r[0] === "dataset") {
+      var meta = el("div", "meta", [r[3], r[4], r[5]].filter(Boolean).join(" · ") + " ");
+      meta.appendChild(badge(r[7], "qc"));
+      li.appendChild(meta);
+      if (r[12]) li.appendChild(el("p", "summary", r[12]));
+    } else {
+      if (r[4]) { var m2 = el("div", "meta"); m2.appendChild(badge(r[4], r[0] === "notice" ? "imp" : "status")); li.appendChild(m2); }
+      if (r[3]) li.appendChild(el("p", "summary", r[3]));
+    }
+    return li;
+  }
+
+  /* ---------------------------------------------------------------- pages */
+
+  var FILTERS = ["kind", "type", "format", "tag", "revision", "qc", "repository", "notice", "default"];
+
+  function readForm(form) {
+    var data = new FormData(form), filters = [];
+    FILTERS.forEach(function (f) { var v = data.get(f); if (v) filters.push([f, String(v)]); });
+    return { q: String(data.get("q") || ""), filters: filters };
+  }
+
+  function fillForm(form, params) {
+    Array.prototype.forEach.call(form.elements, function (input) {
+      if (!input.name || !params.has(input.name)) return;
+      var v = params.get(input.name);
+      if (input.type === "checkbox") input.checked = input.value === v;
+      else if (input.tagName === "SELECT") {
+        if (!Array.prototype.some.call(input.options, function (o) { return o.value === v; })) {
+          var o = document.createElement("option");
+          o.value = v; o.textContent = v;
+          input.appendChild(o);
+        }
+        input.value = v;
+      } else input.value = v;
+    });
+  }
+
+  function remember(state, extra) {
+    var params = new URLSearchParams();
+    if (state.q) params.set("q", state.q);
+    state.filters.forEach(function (f) { params.set(f[0], f[1]); });
+    Object.keys(extra || {}).forEach(function (k) { if (extra[k]) params.set(k, extra[k]); });
+    var s = params.toString();
+    try { history.replaceState(null, "", location.pathname + (s ? "?" + s : "")); } catch (e) { /* file:// in some browsers */ }
+  }
+
+  function debounce(fn, ms) {
+    var t = null;
+    return function () { clearTimeout(t); t = setTimeout(fn, ms); };
+  }
+
+  function report(status, text, state, result) {
+    status.textContent = text;
+    status.setAttribute("data-state", state);
+    if (result) { status.setAttribute("data-total", String(result.total)); status.setAttribute("data-ms", result.ms.toFixed(1)); }
+  }
+
+  function searchPage(form) {
+    var list = document.getElementById("search-results");
+    var status = document.getElementById("search-status");
+    var more = document.getElementById("search-more");
+    var shown = 0, current = null, serial = 0;
+    function run(append) {
+      var state = readForm(form), mine = ++serial;
+      if (!append) { shown = 0; current = state; remember(state); }
+      if (!current.q && !current.filters.length) {
+        list.replaceChildren(); more.hidden = true;
+        report(status, "Type words to search, or pick a filter.", "idle");
+        return;
+      }
+      report(status, "Searching…", "busy");
+      query({ q: current.q, filters: current.filters, offset: shown, limit: 20 }).then(function (res) {
+        if (mine !== serial) return;
+        if (!append) list.replaceChildren();
+        res.rows.forEach(function (r) { list.appendChild(resultItem(r)); });
+        shown += res.rows.length;
+        more.hidden = shown >= res.total;
+        report(status, res.total + (res.total === 1 ? " result" : " results") + " in " + Math.round(res.ms) + " ms", "done", res);
+      }).catch(function (err) { report(status, "Search failed: " + err.message, "error"); });
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); run(false); });
+    form.addEventListener("input", debounce(function () { run(false); }, 180));
+    form.addEventListener("change", function () { run(false); });
+    more.addEventListener("click", function () { run(true); });
+    fillForm(form, new URLSearchParams(location.search));
+    run(false);
+  }
+
+  function tablePage(form) {
+    var body = document.getElementById("table-body");
+    var status = document.getElementById("table-status");
+    var pager = document.getElementById("live-pager");
+    var label = document.getElementById("live-page");
+    var heads = document.querySelectorAll("table.datasets th[data-sort]");
+    var PAGE = 100, params = new URLSearchParams(location.search);
+    var page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
+    var sort = params.get("sort") || "name", desc = params.get("dir") === "desc", serial = 0, total = 0;
+    function run() {
+      var state = readForm(form), mine = ++serial;
+      remember(state, { sort: sort === "name" ? "" : sort, dir: desc ? "desc" : "", page: page > 1 ? String(page) : "" });
+      heads.forEach(function (h) {
+        if (h.getAttribute("data-sort") === sort) h.setAttribute("aria-sort", desc ? "descending" : "ascending");
+        else h.removeAttribute("aria-sort");
+      });
+      report(status, "Loading…", "busy");
+      var by = state.q && sort === "name" && !params.has("sort") ? "relevance" : sort;
+      query({ q: state.q, filters: state.filters, datasetsOnly: true, sort: by, desc: desc, offset: (page - 1) * PAGE, limit: PAGE }).then(function (res) {
+        if (mine !== serial) return;
+        total = res.total;
+        body.replaceChildren.apply(body, res.rows.map(datasetRow));
+        var pages = Math.max(1, Math.ceil(total / PAGE));
+        document.getElementById("static-pager").hidden = true;
+        pager.hidden = pages < 2;
+        label.textContent = "Page " + page + " of " + pages;
+        pager.querySelector("[data-page=prev]").disabled = page <= 1;
+        pager.querySelector("[data-page=next]").disabled = page >= pages;
+        report(status, total + (total === 1 ? " dataset" : " datasets") + " match", "done", res);
+      }).catch(function (err) { report(status, "Filtering is unavailable: " + err.message, "error"); });
+    }
+    var again = debounce(function () { page = 1; run(); }, 180);
+    form.addEventListener("input", again);
+    form.addEventListener("change", function () { page = 1; run(); });
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); page = 1; run(); });
+    heads.forEach(function (h) {
+      h.setAttribute("tabindex", "0");
+      function toggle() {
+        var f = h.getAttribute("data-sort");
+        if (sort === f) desc = !desc; else { sort = f; desc = false; }
+        params.set("sort", sort);
+        page = 1; run();
+      }
+      h.addEventListener("click", toggle);
+      h.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); toggle(); } });
+    });
+    pager.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button[data-page]");
+      if (!b) return;
+      page += b.getAttribute("data-page") === "next" ? 1 : -1;
+      run();
+      window.scrollTo(0, 0);
+    });
+    fillForm(form, params);
+    run();
+  }
+
+  function start() {
+    var s = document.getElementById("search-form");
+    if (s) searchPage(s);
+    var t = document.getElementById("table-filters");
+    if (t) tablePage(t);
+  }
+
+  window.catalogSearch = { query: query, tokenize: tokenize };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
