@@ -9,13 +9,14 @@ A batch of edits becomes one commit:
    written;
 4. note the batch's paths in a journal, then write the files into the working tree
    atomically (temp file, fsync, rename, fsync the folder);
-5. stage them in git's index and in the committer's own index, which mirrors the branch
-   tip so that nothing else a person staged can slip into the commit;
+5. stage them in the committer's own index, which mirrors the branch tip, so that nothing
+   else a person staged in this working tree can slip into the commit;
 6. write the tree and the commit, whose message lists the records and ends with the
    trailer ``Catalog-Batch: <batch id>``;
 7. move the branch with compare-and-swap (``update-ref <branch> <new> <old>``). If someone
    else committed meanwhile, start again from 2 on top of their commit: nobody's commit is
-   ever overwritten.
+   ever overwritten;
+8. stage the files in git's own index too, so the working tree reads as clean.
 
 Crash safety: the branch moves in one atomic step, so a batch is either wholly in the
 history or not at all; a caller that keeps its batch queued until ``apply`` returns replays
@@ -135,13 +136,19 @@ class Committer:
             _check_edit(e)
         paths = list(dict.fromkeys(e.path for e in edits))
         with self.locked():
-            for _attempt in range(_MAX_ATTEMPTS):
+            if self.checked_out():
+                self.wait_lock("index.lock")  # a person's git at work: wait before writing
+            for attempt in range(_MAX_ATTEMPTS):
                 tip, before = self.read(paths)
                 if batch_id is not None and batch_id in self._applied_ids(tip):
+                    if attempt:
+                        self._restore(paths)
                     return CommitResult(None, batch_id, False, [])
                 after = _apply_edits(before, edits)
                 changed = [p for p in paths if after[p] != before[p]]
                 if not changed:
+                    if attempt:
+                        self._restore(paths)
                     return CommitResult(None, batch_id, True, [])
                 try:
                     sha = self._commit(tip, before, after, changed, message, batch_id)
@@ -352,7 +359,6 @@ class Committer:
         if in_tree:
             self.write_journal(changed)
             write_files(self.root, {p: after[p] for p in changed})
-            self.stage(changed, own_index=False)
         self._prepare_index(tip)
         if in_tree:
             self.stage(changed, own_index=True)
@@ -376,12 +382,26 @@ class Committer:
         # The committer's index now holds exactly the new commit's tree.
         (self.git_dir / f"{INDEX_NAME}.tip").write_text(sha)
         crash_point("after-update-ref")
-        self.clear_journal()
         if batch_id is not None and self._ids is not None:
             self._ids.add(batch_id)
         if self._ids_tip == tip:
             self._ids_tip = sha
+        if in_tree:
+            self._follow(changed)
         return sha
+
+    def _follow(self, paths: list[str]) -> None:
+        """Stage the committed files in git's own index, so ``git status`` stays clean.
+
+        Only after the branch moved: a person committing in this working tree meanwhile
+        never picks up half a batch. If git's index is busy, ``recover`` finishes this.
+        """
+        try:
+            self.stage(paths, own_index=False)
+        except GitError as exc:
+            log.warning("committed, but could not update git's index: %s", exc)
+            return
+        self.clear_journal()
 
     def _restore(self, paths: list[str]) -> None:
         """After a failed commit, put the working tree back in line with the branch."""

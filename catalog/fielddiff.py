@@ -26,32 +26,43 @@ class FieldChange:
     op: Op
     old: Any = None
     new: Any = None
+    item: bool = False
+    """Whether a list item was added or removed (rather than a field set or unset)."""
+
+    def parts(self) -> tuple[str, str]:
+        """(subject, what happened): ("revision", "v1 → v2"), ("", "file record added on s3")."""
+        if self.field == "file_records" and self.item:
+            value = self.new if self.op == "added" else self.old
+            repo = value.get("repository", "?") if isinstance(value, dict) else "?"
+            return "", f"file record {self.op} {'on' if self.op == 'added' else 'from'} {repo}"
+        if self.field.startswith("file_records[") and self.field.endswith("].exists"):
+            repo = self.field[len("file_records[") :].split(":", 1)[0]
+            return "", f"file on {repo} {'now exists' if self.new else 'is now missing'}"
+        if self.op == "added":
+            return self.field, f"{'+' if self.item else 'set to '}{short(_named(self.new))}"
+        if self.op == "removed":
+            return self.field, f"{'-' if self.item else 'removed, was '}{short(_named(self.old))}"
+        return self.field, f"{short(self.old)} → {short(self.new)}"
 
     def describe(self) -> str:
         """``revision: v1 → v2``, ``tags: +2024_paper``, ``file record added on s3``."""
-        if self.field == "file_records" and self.op != "changed":
-            value = self.new if self.op == "added" else self.old
-            repo = value.get("repository", "?") if isinstance(value, dict) else "?"
-            where = "on" if self.op == "added" else "from"
-            return f"file record {self.op} {where} {repo}"
-        if self.field.startswith("file_records[") and self.field.endswith("].exists"):
-            repo = self.field[len("file_records[") :].split(":", 1)[0]
-            return f"file on {repo} {'now exists' if self.new else 'is now missing'}"
-        if self.op == "added":
-            sign = "+" if _is_item(self.new) else "set to "
-            return f"{self.field}: {sign}{short(self.new)}"
-        if self.op == "removed":
-            sign = "-" if _is_item(self.old) else "removed, was "
-            return f"{self.field}: {sign}{short(self.old)}"
-        return f"{self.field}: {short(self.old)} → {short(self.new)}"
+        subject, what = self.parts()
+        return f"{subject}: {what}" if subject else what
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {"field": self.field, "op": self.op, "old": self.old, "new": self.new}
+        return {
+            "field": self.field,
+            "op": self.op,
+            "old": self.old,
+            "new": self.new,
+            "item": self.item,
+        }
 
 
-def _is_item(value: Any) -> bool:
-    return isinstance(value, str | int | float) and not isinstance(value, bool)
+def _named(value: Any) -> Any:
+    """A list item as people call it: a block or result by its name."""
+    return value["name"] if isinstance(value, dict) and "name" in value else value
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -81,13 +92,16 @@ def diff_data(old: Any, new: Any, field: str = "") -> list[FieldChange]:
     return [FieldChange(field, "changed", old=old, new=new)]
 
 
-def _identity(items: list[Any]) -> tuple[str, ...] | None:
-    """The keys that identify the mappings of a list, if every item has them, uniquely."""
-    if not items or not all(isinstance(i, dict) for i in items):
+def _identity(old: list[Any], new: list[Any]) -> tuple[str, ...] | None:
+    """The keys that identify the mappings of both lists (every item has them, unique)."""
+    if not all(isinstance(i, dict) for i in old + new):
         return None
     for keys in _IDENTITY_KEYS:
-        ids = [tuple(i.get(k) for k in keys) for i in items]
-        if all(None not in x for x in ids) and len(set(ids)) == len(ids):
+        ok = True
+        for items in (old, new):
+            ids = [tuple(i.get(k) for k in keys) for i in items]
+            ok = ok and all(None not in x for x in ids) and len(set(ids)) == len(ids)
+        if ok:
             return keys
     return None
 
@@ -98,27 +112,29 @@ def _diff_list(old: list[Any], new: list[Any], field: str) -> list[FieldChange]:
         came = [v for v in new if v not in old]
         if not gone and not came:  # same values, new order
             return [FieldChange(field, "changed", old=old, new=new)]
-        return [FieldChange(field, "removed", old=v) for v in gone] + [
-            FieldChange(field, "added", new=v) for v in came
+        return [FieldChange(field, "removed", old=v, item=True) for v in gone] + [
+            FieldChange(field, "added", new=v, item=True) for v in came
         ]
-    keys = _identity(old + new) if old or new else None
+    keys = _identity(old, new)
     if keys is None:
         out: list[FieldChange] = []
         for i in range(max(len(old), len(new))):
             sub = f"{field}[{i}]"
             if i >= len(new):
-                out.append(FieldChange(field, "removed", old=old[i]))
+                out.append(FieldChange(field, "removed", old=old[i], item=True))
             elif i >= len(old):
-                out.append(FieldChange(field, "added", new=new[i]))
+                out.append(FieldChange(field, "added", new=new[i], item=True))
             else:
                 out += diff_data(old[i], new[i], sub)
         return out
     before = {tuple(i[k] for k in keys): i for i in old}
     after = {tuple(i[k] for k in keys): i for i in new}
-    out = [FieldChange(field, "removed", old=v) for k, v in before.items() if k not in after]
+    out = [
+        FieldChange(field, "removed", old=v, item=True) for k, v in before.items() if k not in after
+    ]
     for k, v in after.items():
         if k not in before:
-            out.append(FieldChange(field, "added", new=v))
+            out.append(FieldChange(field, "added", new=v, item=True))
         else:
             out += diff_data(before[k], v, f"{field}[{':'.join(map(str, k))}]")
     return out

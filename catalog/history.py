@@ -209,6 +209,11 @@ def record_history(root: Path, path: str, limit: int | None = None) -> list[Hist
     return out
 
 
+def _names(e: Entry) -> tuple[object, ...]:
+    """What a record can be called on the command line: name, key (datasets), uuid."""
+    return (getattr(e.model, "name", None), e.model.key(), getattr(e.model, "uuid", None))
+
+
 def find_record(root: Path, target: str) -> tuple[str, Entry | None]:
     """The file of the record named by ``target``: a path, a uuid, or ``kind/name``."""
     root = root.resolve()
@@ -226,13 +231,9 @@ def find_record(root: Path, target: str) -> tuple[str, Entry | None]:
         return e.path, e
     kind, _, name = target.partition("/")
     if kind in KINDS and name:
-        matches = [
-            e
-            for e in records.by_kind[kind]
-            if name in (getattr(e.model, "name", None), e.model.key())
-        ]
+        matches = [e for e in records.by_kind[kind] if name in _names(e)]
     else:
-        matches = [e for e in records if target in (getattr(e.model, "name", None), e.model.key())]
+        matches = [e for e in records if target in _names(e)]
     if len(matches) == 1:
         return matches[0].path, matches[0]
     if not matches:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import git
 
 from catalog.errors import RecordError
-from catalog.fielddiff import FieldChange, diff_data, short
+from catalog.fielddiff import FieldChange, diff_data
 from catalog.gitcmd import changed_files, list_tree, merge_base, open_repo, read_blobs, resolve
 from catalog.problems import Problem
 from catalog.records import Entry, Records
@@ -169,19 +169,19 @@ class RecordChange:
 
 
 def summarize(fields: list[FieldChange]) -> list[str]:
-    """Phrases for field changes; values added to and removed from one list share a phrase."""
+    """Phrases like ``revision v1 → v2``, ``tags +2024_paper -raw``, ``file record added on
+    s3``; values added to and removed from one list share a phrase."""
     out: list[str] = []
     lists: dict[str, list[str]] = {}
     for f in fields:
-        item = f.new if f.op == "added" else f.old
-        if f.op != "changed" and f.field != "file_records" and isinstance(item, str | int):
-            sign = "+" if f.op == "added" else "-"
-            if f.field not in lists:
-                lists[f.field] = []
-                out.append(f.field)  # placeholder, filled below
-            lists[f.field].append(f"{sign}{short(item, 40)}")
+        subject, what = f.parts()
+        if f.item and subject:
+            if subject not in lists:
+                lists[subject] = []
+                out.append(subject)  # placeholder, filled below
+            lists[subject].append(what)
         else:
-            out.append(f.describe())
+            out.append(f"{subject} {what}" if subject else what)
     return [f"{o} {' '.join(lists[o])}" if o in lists else o for o in out]
 
 
