@@ -73,15 +73,7 @@ def plan_changes(result: Reconciliation) -> list[DatasetEdit]:
     for c in result.copies:
         if c.exists is None:
             continue
-        current = next(
-            (
-                fr.exists
-                for fr in c.dataset.file_records
-                if (fr.repository, fr.relative_path) == (c.repository, c.relative_path)
-            ),
-            None,
-        )
-        if current is None or current == c.exists:
+        if c.recorded == c.exists:
             continue
         change = changes.setdefault(c.entry.path, DatasetEdit(c.entry.path, c.entry.label))
         change.flips[(c.repository, c.relative_path)] = c.exists

@@ -49,6 +49,8 @@ class Copy:
     entry: Entry
     repository: str
     relative_path: str
+    recorded: bool = False
+    """What the record's ``exists`` says now."""
     stat: Stat | None = None
     status: FileStatus | None = None
     detail: str = ""
@@ -101,7 +103,7 @@ def copies_of(records: Records, repositories: set[str]) -> dict[str, list[Copy]]
         assert isinstance(e.model, Dataset)
         for fr in e.model.file_records:
             if fr.repository in out:
-                out[fr.repository].append(Copy(e, fr.repository, fr.relative_path))
+                out[fr.repository].append(Copy(e, fr.repository, fr.relative_path, fr.exists))
     return out
 
 
@@ -134,8 +136,11 @@ def _locate(storage: Storage, listing: Listing, copies: list[Copy]) -> None:
 
 
 def _guard_empty(storage: Storage, listing: Listing, copies: list[Copy]) -> LookError | None:
-    """An empty root, or a base URL that is itself 404, is a wrong place, not lost files."""
-    if not copies or any(c.status != "missing" for c in copies):
+    """An empty root, or a base URL that is itself 404, is a wrong place, not lost files.
+
+    Only when records believe files are there: a new, empty repository is simply empty.
+    """
+    if not any(c.recorded for c in copies) or any(c.status != "missing" for c in copies):
         return None
     if listing.complete and not listing.files and not listing.unlisted:
         return LookError(

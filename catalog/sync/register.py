@@ -50,6 +50,8 @@ class _Namer:
         self.revisions = {r.name for r in records.models(Revision)}
         self.keys = {d.key() for d in records.models(Dataset)}
         self.paths = set(records.by_path)
+        self.families = {(d.session, d.collection, d.name) for d in records.models(Dataset)}
+        """(session, collection, name) of existing datasets: they keep their default."""
 
     def describe(self, relative_path: str) -> dict[str, Any] | str:
         """The dataset fields for a file, or the reason it cannot be registered."""
@@ -153,5 +155,21 @@ def register(
             )
         )
     cache.flush()
+    _choose_defaults(out.new, namer.families)
     result.report.orphans = sorted(out.left, key=lambda o: (o.repository, o.relative_path))
     return out
+
+
+def _choose_defaults(new: list[NewRecord], existing: set[tuple[str, str, str]]) -> None:
+    """One default per (session, collection, name): the latest revision among new datasets;
+    none where a dataset of that name exists already (its curator decides)."""
+    families: dict[tuple[str, str, str], list[NewRecord]] = {}
+    for n in new:
+        d = n.data
+        families.setdefault((d.get("session", ""), d.get("collection", ""), d["name"]), []).append(
+            n
+        )
+    for family, members in families.items():
+        latest = max(members, key=lambda n: str(n.data.get("revision") or ""))
+        for n in members:
+            n.data["default_dataset"] = n is latest and family not in existing

@@ -103,6 +103,9 @@ class FsspecStorage(Storage):
         for name, info in found.items():
             if info.get("type") == "directory" or name.endswith("/"):
                 continue
+            if name.rpartition("/")[2].startswith(TEMP_PREFIX):
+                out.leftovers.append(name[cut:])
+                continue
             out.files[name[cut:]] = self._stat(info)
         return out
 

@@ -11,9 +11,12 @@ shared repository has the file; offline and read-only (HTTP) repositories are ne
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 from catalog.sync.hashing import CHUNK
@@ -22,6 +25,7 @@ from catalog.sync.report import now_iso
 from catalog.sync.statcache import StatCache
 
 log = logging.getLogger(__name__)
+LOCK_NAME = "replicate.lock"
 
 
 @dataclass(slots=True)
@@ -79,6 +83,18 @@ def plan_copies(
     return pairs
 
 
+@contextmanager
+def replication_lock(state_path: Path) -> Iterator[None]:
+    """One replication at a time per catalog: only then are leftover temp files stale."""
+    state_path.mkdir(parents=True, exist_ok=True)
+    with (state_path / LOCK_NAME).open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def replicate(
     result: Reconciliation,
     cache: StatCache,
@@ -87,22 +103,25 @@ def replicate(
     targets: set[str] | None = None,
     dry_run: bool = False,
 ) -> Replication:
-    """Copy each missing copy from a verified one; flip it to verified on success."""
+    """Copy each missing copy from a verified one; flip it to verified on success.
+
+    Call under :func:`replication_lock`: temporary files found by the walk are removed first.
+    """
     out = Replication()
     pairs = plan_copies(result, sources=sources, targets=targets)
     if dry_run:
         out.planned = [(dest, src.repository) for src, dest in pairs]
         return out
-    cleaned: set[tuple[str, str]] = set()
+    for name, listing in result.listings.items():
+        if listing.leftovers and not result.storages[name].readonly:
+            folders = {rel.rpartition("/")[0] for rel in listing.leftovers}
+            n = result.storages[name].remove_leftovers(sorted(folders))
+            log.info("removed %d temporary file(s) of interrupted copies in %s", n, name)
     for src, dest in pairs:
         d = dest.dataset
         assert d.hash is not None
         algo = d.hash_algorithm.value
         to = result.storages[dest.repository]
-        folder = dest.relative_path.rpartition("/")[0]
-        if (dest.repository, folder) not in cleaned:
-            to.remove_leftovers([folder])
-            cleaned.add((dest.repository, folder))
         try:
             stream = result.storages[src.repository].open_read(src.relative_path)
             stat = to.put_verified(dest.relative_path, _chunks(stream), algo, d.hash)

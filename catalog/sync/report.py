@@ -17,7 +17,7 @@ atomically); the site and the service read the latest one with :func:`load_lates
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -124,13 +124,36 @@ class SyncReport:
 
     def to_json(self) -> dict[str, Any]:
         """The report as the JSON object described in the module docstring."""
+        # Plain comprehensions, not dataclasses.asdict: a million files must stay cheap.
         return {
             "version": self.version,
             "started": self.started,
             "finished": self.finished,
-            "repositories": {k: asdict(v) for k, v in self.repositories.items()},
-            "files": [asdict(f) for f in self.files],
-            "orphans": [asdict(o) for o in self.orphans],
+            "repositories": {
+                k: {"status": v.status, "message": v.message, "counts": dict(v.counts)}
+                for k, v in self.repositories.items()
+            },
+            "files": [
+                {
+                    "dataset": f.dataset,
+                    "repository": f.repository,
+                    "relative_path": f.relative_path,
+                    "status": f.status,
+                    "checked": f.checked,
+                    "verified_at": f.verified_at,
+                    "detail": f.detail,
+                }
+                for f in self.files
+            ],
+            "orphans": [
+                {
+                    "repository": o.repository,
+                    "relative_path": o.relative_path,
+                    "size": o.size,
+                    "detail": o.detail,
+                }
+                for o in self.orphans
+            ],
         }
 
     @classmethod
@@ -185,7 +208,8 @@ def write_report(state_path: Path, report: SyncReport) -> Path:
     if not report.finished:
         report.finished = now_iso()
     folder = state_path / REPORTS_DIR
-    raw = (json.dumps(report.to_json(), indent=1, sort_keys=False) + "\n").encode("utf-8")
+    # Compact JSON goes through the C encoder (an indented dump does not).
+    raw = (json.dumps(report.to_json(), separators=(",", ":")) + "\n").encode("utf-8")
     stamp = _stamp(report.finished)
     path = folder / f"{stamp}.json"
     n = 1

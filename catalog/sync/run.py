@@ -22,7 +22,7 @@ from catalog.sync.reconcile import (
     report_copies,
 )
 from catalog.sync.register import Registration, register
-from catalog.sync.replicate import Replication, replicate
+from catalog.sync.replicate import Replication, replicate, replication_lock
 from catalog.sync.report import RepositoryReport, SyncReport, now_iso, write_report
 from catalog.sync.statcache import StatCache
 from catalog.sync.storage import LookError, Storage, open_storage
@@ -127,9 +127,10 @@ def sync(
             outcome.registration = register(config, records, result, cache, workers=options.workers)
             outcome.new = outcome.registration.new
         if options.replicate:
-            outcome.replication = replicate(
-                result, cache, sources=sources, targets=targets, dry_run=options.dry_run
-            )
+            with replication_lock(config.state_path):
+                outcome.replication = replicate(
+                    result, cache, sources=sources, targets=targets, dry_run=options.dry_run
+                )
         report_copies(result, cache)
         outcome.changes = plan_changes(result)
     finally:

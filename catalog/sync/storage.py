@@ -86,6 +86,8 @@ class Listing:
     """Entries refused during the walk (symlinks leaving the root, loops) → why."""
     complete: bool = True
     """False when the store cannot list (HTTP): absence from ``files`` proves nothing."""
+    leftovers: list[str] = field(default_factory=list)
+    """Temporary files of interrupted copies (removed by the next replication)."""
 
 
 def is_hidden(relative_path: str) -> bool:
@@ -252,6 +254,8 @@ class LocalStorage(Storage):
                             self._walk_link(rel, out)
                         elif de.is_dir(follow_symlinks=False):
                             stack.append((rel, de.path))
+                        elif de.name.startswith(TEMP_PREFIX):
+                            out.leftovers.append(rel)
                         elif de.is_file(follow_symlinks=False):
                             out.files[rel] = _stat_of(de.stat(follow_symlinks=False))
                     except OSError as exc:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from catalog.sync.run import SyncOptions, SyncOutcome, sync
-from tests.conftest import MakeCatalog, write_files
+from tests.conftest import MakeCatalog
 
 TYPE_FILES = {
     # The base catalog's dataset is replaced by the ones each test makes.
@@ -105,6 +105,17 @@ class Cat:
 MakeSyncCatalog = Callable[..., Cat]
 
 
+def _write_many(root: Path, files: dict[str, bytes]) -> None:
+    """Write many files quickly (each folder made once)."""
+    made: set[Path] = set()
+    for rel, content in files.items():
+        path = root / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_bytes(content)
+
+
 @pytest.fixture
 def sync_catalog(make_catalog: MakeCatalog) -> MakeSyncCatalog:
     """A catalog whose local-main (data/main) holds ``files``, one dataset per file.
@@ -122,16 +133,15 @@ def sync_catalog(make_catalog: MakeCatalog) -> MakeSyncCatalog:
         **kw: Any,
     ) -> Cat:
         cat_files: dict[str, str | bytes | None] = dict(TYPE_FILES)
-        for rel, content in files.items():
-            cat_files[record_file(rel)] = dataset_yaml(rel, content, **kw)
-        for rel, text in (records or {}).items():
-            cat_files[record_file(rel)] = text
         cat_files.update(extra or {})
         cat_files[".gitignore"] = ".catalog/\n"
         root = make_catalog(cat_files, git_init=False)
+        texts = {record_file(rel): dataset_yaml(rel, c, **kw) for rel, c in files.items()}
+        texts.update({record_file(rel): text for rel, text in (records or {}).items()})
+        _write_many(root, {k: v.encode() for k, v in texts.items()})
         data = root / "data" / "main"
         data.mkdir(parents=True, exist_ok=True)
-        write_files(data, dict(files))
+        _write_many(data, files)
         if git_init:
             from tests.conftest import git
 

@@ -63,3 +63,15 @@ def test_cli_json_and_unknown_repository(sync_catalog: MakeSyncCatalog) -> None:
     bad = CliRunner().invoke(main, ["sync", "--root", str(cat.root), "--repository", "nowhere"])
     assert bad.exit_code == 1
     assert "--repository: unknown repository 'nowhere'. Known: local-main." in bad.output
+
+
+def test_registered_datasets_are_committed_as_new_records(sync_catalog: MakeSyncCatalog) -> None:
+    cat = sync_catalog({"a/spikes.times.npy": A}, git_init=True, copies={"local-main": True})
+    (cat.data / "b").mkdir()
+    (cat.data / "b/spikes.times.npy").write_bytes(A + A)
+    outcome = cat.sync(commit=True, register=True)
+    assert [n.path for n in outcome.new] == ["records/datasets/b/spikes.times.npy.yaml"]
+    assert git(cat.root, "log", "-1", "--format=%s") == "sync: 1 new dataset\n"
+    tracked = git(cat.root, "ls-files", "records/datasets/b")
+    assert tracked == "records/datasets/b/spikes.times.npy.yaml\n"
+    assert cat.sync(commit=True, register=True).report.orphans == []
