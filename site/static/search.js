@@ -316,6 +316,7 @@
     state.filters.forEach(function (f) { params.set(f[0], f[1]); });
     Object.keys(extra || {}).forEach(function (k) { if (extra[k]) params.set(k, extra[k]); });
     var s = params.toString();
+    if ((s ? "?" + s : "") === location.search) return;
     try { history.replaceState(null, "", location.pathname + (s ? "?" + s : "")); } catch (e) { /* file:// in some browsers */ }
   }
 
@@ -334,10 +335,14 @@
     var list = document.getElementById("search-results");
     var status = document.getElementById("search-status");
     var more = document.getElementById("search-more");
-    var shown = 0, current = null, serial = 0;
+    var shown = 0, current = null, serial = 0, last = null;
     function run(append) {
-      var state = readForm(form), mine = ++serial;
-      if (!append) { shown = 0; current = state; remember(state); }
+      var state = readForm(form), key = JSON.stringify(state);
+      // "change" follows "input" when the field loses focus: redrawing the same results
+      // then would swallow the click that moved the focus.
+      if (!append && key === last) return;
+      var mine = ++serial;
+      if (!append) { shown = 0; current = state; last = key; remember(state); }
       if (!current.q && !current.filters.length) {
         list.replaceChildren(); more.hidden = true;
         report(status, "Type words to search, or pick a filter.", "idle");
@@ -370,8 +375,15 @@
     var PAGE = 100, params = new URLSearchParams(location.search);
     var page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
     var sort = params.get("sort") || "name", desc = params.get("dir") === "desc", serial = 0, total = 0;
+    var lastState = null, lastKey = null;
     function run() {
-      var state = readForm(form), mine = ++serial;
+      var state = readForm(form), stateKey = JSON.stringify(state);
+      if (lastState !== null && stateKey !== lastState) page = 1;  // new filters: first page
+      lastState = stateKey;
+      var key = JSON.stringify([stateKey, sort, desc, page]);
+      if (key === lastKey) return;
+      lastKey = key;
+      var mine = ++serial;
       remember(state, { sort: sort === "name" ? "" : sort, dir: desc ? "desc" : "", page: page > 1 ? String(page) : "" });
       heads.forEach(function (h) {
         if (h.getAttribute("data-sort") === sort) h.setAttribute("aria-sort", desc ? "descending" : "ascending");
@@ -392,10 +404,9 @@
         report(status, total + (total === 1 ? " dataset" : " datasets") + " match", "done", res);
       }).catch(function (err) { report(status, "Filtering is unavailable: " + err.message, "error"); });
     }
-    var again = debounce(function () { page = 1; run(); }, 180);
-    form.addEventListener("input", again);
-    form.addEventListener("change", function () { page = 1; run(); });
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); page = 1; run(); });
+    form.addEventListener("input", debounce(run, 180));
+    form.addEventListener("change", run);
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
     heads.forEach(function (h) {
       h.setAttribute("tabindex", "0");
       function toggle() {

@@ -1,0 +1,119 @@
+"""The example site in headless Chromium, over 127.0.0.1 and from file://: what readers do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.publish.conftest import Watched
+from tests.publish.sitecheck import html_pages
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(params=["http", "file"])
+def site(request: pytest.FixtureRequest, example_site: Path, example_url: str) -> str:
+    """The base URL of the example site, served or straight from disk."""
+    return example_url if request.param == "http" else example_site.resolve().as_uri() + "/"
+
+
+def assert_clean(w: Watched, base: str) -> None:
+    """No console error, no dialog, no CSP violation, no request outside the site."""
+    assert w.errors == []
+    assert w.dialogs == []
+    assert w.violations() == []
+    assert [r for r in w.requests if not r.startswith(base)] == []
+
+
+def test_home_shows_counts_and_the_critical_notice_first(watched: Watched, site: str) -> None:
+    page = watched.open(site + "index.html")
+    banner = page.locator(".banner-item").first
+    assert "CRITICAL" in banner.inner_text().upper()
+    assert page.locator(".card").count() == 10
+    assert page.locator(".card .count").first.inner_text().isdigit()
+    assert_clean(watched, site)
+
+
+def test_search_a_dataset_by_name_and_open_it(watched: Watched, site: str) -> None:
+    page = watched.open(site + "search.html")
+    page.fill("#search-q", "probabilityLeft")
+    page.wait_for_selector("#search-status[data-state=done]")
+    results = page.locator("#search-results li")
+    assert results.count() >= 3
+    assert all("probabilityLeft" in t for t in results.all_inner_texts())
+    results.first.locator("a").click()
+    page.wait_for_url("**/datasets/*.html")
+    assert "_ibl_trials.probabilityLeft.npy" in page.locator("h1").inner_text()
+    assert_clean(watched, site)
+
+
+def test_search_finds_words_by_prefix_and_filters_by_kind(watched: Watched, site: str) -> None:
+    page = watched.open(site + "search.html?q=prob&kind=dataset-type")
+    rows = page.locator("#search-results li")
+    assert rows.count() >= 2
+    assert set(page.locator("#search-results .kind-label").all_inner_texts()) == {"DATASET-TYPE"}
+    assert_clean(watched, site)
+
+
+def test_filter_and_sort_the_datasets_table(watched: Watched, site: str) -> None:
+    page = watched.open(site + "datasets/index.html")
+    everything = int(page.get_attribute("#table-status", "data-total") or 0)
+    page.select_option("select[name=type]", "spikes.times")
+    page.wait_for_selector("#table-status[data-state=done]")
+    types = page.locator("#table-body tr td:nth-child(2)").all_inner_texts()
+    assert 0 < len(types) < everything
+    assert set(types) == {"spikes.times"}
+    page.select_option("select[name=type]", "")
+    page.click("th[data-sort=qc]")
+    page.wait_for_selector("th[data-sort=qc][aria-sort=ascending]")
+    page.wait_for_selector("#table-status[data-state=done]")
+    qcs = page.locator("#table-body .badge[class*=qc-]").all_inner_texts()
+    order = ["CRITICAL", "FAIL", "WARNING", "PASS", "NOT SET"]
+    assert [order.index(q.upper()) for q in qcs] == sorted(order.index(q.upper()) for q in qcs)
+    assert_clean(watched, site)
+
+
+def test_a_filtered_table_link_from_a_tag_page(watched: Watched, site: str) -> None:
+    page = watched.open(site + "datasets/index.html?tag=2024_paper&default=yes")
+    assert page.locator("select[name=tag]").input_value() == "2024_paper"
+    rows = page.locator("#table-body tr")
+    assert rows.count() > 0
+    assert all("2024_paper" in t for t in rows.all_inner_texts())
+    assert_clean(watched, site)
+
+
+def test_follow_a_notice_to_an_affected_dataset(watched: Watched, site: str) -> None:
+    page = watched.open(site + "notices/index.html")
+    page.locator("table.index a").first.click()
+    page.wait_for_url("**/notices/*.html")
+    title = page.locator("h1").evaluate("h => h.firstChild.textContent.trim()")
+    page.locator("table.datasets tbody a").first.click()
+    page.wait_for_url("**/datasets/*.html")
+    assert any(title in c for c in page.locator(".notices .callout").all_inner_texts())
+    assert_clean(watched, site)
+
+
+def test_an_experiment_shows_its_block_graph(watched: Watched, site: str) -> None:
+    page = watched.open(site + "experiments/index.html")
+    page.locator("table.index a").first.click()
+    page.wait_for_url("**/experiments/*.html")
+    nodes = page.locator("svg.graph a.graph-node")
+    assert nodes.count() == page.locator("article.block").count() >= 2
+    nodes.nth(1).click()
+    target = page.evaluate("location.hash")
+    assert page.locator(f"article{target}").is_visible()
+    assert_clean(watched, site)
+
+
+def test_no_page_has_console_errors_or_foreign_requests(
+    watched: Watched, example_site: Path, example_url: str
+) -> None:
+    pages = [p.relative_to(example_site.resolve()).as_posix() for p in html_pages(example_site)]
+    for rel in pages:
+        watched.open(example_url + rel)
+        assert watched.violations() == [], rel
+    assert watched.errors == []
+    assert watched.dialogs == []
+    assert [r for r in watched.requests if not r.startswith(example_url)] == []
+    assert len(pages) > 100
