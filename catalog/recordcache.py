@@ -1,19 +1,18 @@
-"""Cache of what validating each record file gave, keyed by the file's (size, mtime, inode).
+"""Cache of what loading each record file gave, keyed by the file's (size, mtime, inode).
 
-Two parts, under ``<state>/cache/records/``:
+Under ``<state>/cache/records/``:
 
-* ``index.marshal`` — one row per record file: its stat key, its Claims (what uniqueness
-  compares), its own problems (already placed at line and column), and whether its checks
-  depend on the set of dataset uuids. Read and written whole on every run: about 0.1 s for
-  100,000 files. With it, re-validating after editing a few datasets re-checks only those.
 * ``data/<folder digest>.marshal`` — the parsed data of the valid files of one folder, each
-  with its stat key. Read only when a record's model is needed; only the folders whose files
+  with its stat key: read only when a record's model is needed; only folders whose files
   changed are rewritten.
+* ``index.marshal`` and ``claims.marshal`` — what the last validation found per file (see
+  recordindex), so that re-validating after a small edit re-checks only what it touches.
 
-marshal rather than pickle: rows are plain tuples, which marshal reads and writes several
-times faster. Every file is stamped with a fingerprint of the catalog's code and the Python
-version; a stale, damaged or foreign cache is ignored (and rebuilt), never an error. Writes
-go through a temp file and a rename but skip fsync: a cache lost in a crash is rebuilt.
+marshal rather than pickle: the cached values are plain dicts, lists and tuples, which
+marshal reads and writes several times faster. Every file is stamped with a fingerprint of
+the loading code and the Python version; a stale, damaged or foreign cache is ignored (and
+rebuilt), never an error. Writes go through a temp file and a rename but skip fsync: a
+cache lost in a crash is simply rebuilt.
 """
 
 from __future__ import annotations
@@ -25,10 +24,17 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from catalog.checks.uniqueness import Claims
-from catalog.problems import Problem
+from catalog.recordindex import (
+    ClaimsList,
+    Index,
+    StatKey,
+    claims_in,
+    claims_out,
+    index_in,
+    index_out,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +42,30 @@ CACHE_FOLDER = "records"
 _FORMAT = 2
 _fingerprint: str | None = None
 
-StatKey = tuple[int, int, int]
-"""(size, mtime in ns, inode) of a file."""
+
+_LOADING_CODE = (
+    "alf.py",
+    "naming_files.py",
+    "problems.py",
+    "recordcache.py",
+    "recordindex.py",
+    "records.py",
+    "store.py",
+    "validate.py",
+    "yamlio.py",
+    "checks/*.py",
+    "models/*.py",
+)
+"""The modules whose code decides what loading and checking a record gives."""
 
 
 def code_fingerprint() -> str:
-    """A digest of the catalog package's source files (names, sizes, mtimes) and Python."""
+    """A digest of the loading and checking code (names, sizes, mtimes) and Python's version."""
     global _fingerprint
     if _fingerprint is None:
         h = hashlib.sha256(f"{_FORMAT}:{sys.version}".encode())
         pkg = Path(__file__).parent
-        for p in sorted(pkg.rglob("*.py")):
+        for p in sorted(f for pattern in _LOADING_CODE for f in pkg.glob(pattern)):
             st = p.stat()
             h.update(f"{p.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns}".encode())
         _fingerprint = h.hexdigest()
@@ -60,37 +79,6 @@ def stat_key(path: Path | str) -> StatKey | None:
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-class Row(NamedTuple):
-    """What the last run found for one record file."""
-
-    stat: StatKey
-    claims: Claims | None
-    """None when the file holds no valid record."""
-    problems: tuple[Problem, ...]
-    """The file's own problems: loading, and its record's checks (not uniqueness)."""
-    uses_uuids: bool
-    """Its checks look up datasets by uuid, so they are redone when the uuids change."""
-
-
-def _problem_row(p: Problem) -> tuple[Any, ...]:
-    return (p.path, p.line, p.col, p.message, p.record, p.field, p.code, p.hint, p.severity)
-
-
-def _row_out(r: Row) -> tuple[Any, ...]:
-    claims = tuple(r.claims) if r.claims is not None else None
-    return (r.stat, claims, tuple(_problem_row(p) for p in r.problems), r.uses_uuids)
-
-
-def _row_in(t: tuple[Any, ...]) -> Row:
-    stat, claims, problems, uses = t
-    return Row(
-        stat,
-        Claims._make(claims) if claims is not None else None,
-        tuple(Problem(*p) for p in problems) if problems else (),
-        uses,
-    )
 
 
 def _read(path: Path, stamp: str) -> Any:
@@ -120,46 +108,55 @@ def _write(path: Path, stamp: str, payload: Any) -> None:
 
 
 class RecordCache:
-    """Rows of the last run, and the parsed data of valid files, by folder."""
+    """The index of the last run, and the parsed data of valid files, by folder."""
 
     def __init__(self, folder: Path, settings: str = "") -> None:
         self.folder = folder
         self.stamp = code_fingerprint()
         self.index_stamp = f"{self.stamp}:{settings}"
-        self._rows: dict[str, Row] | None = None
-        self._rows_read = False
+        self._index: Index | None = None
+        self._index_read = False
         self._shards: dict[str, dict[str, tuple[int, int, int, Any]]] = {}
         self._dirty: set[str] = set()
 
     @classmethod
     def open(cls, cache_dir: Path, settings: str = "") -> RecordCache:
-        """The cache under ``cache_dir``; ``settings`` that change checks invalidate rows."""
+        """The cache under ``cache_dir``; other ``settings`` (that change checks) void the index."""
         return cls(cache_dir / CACHE_FOLDER, settings)
 
-    # ------------------------------------------------------------ rows
+    # ------------------------------------------------------------ index
 
     @property
-    def rows(self) -> dict[str, Row] | None:
-        """rel path → Row of the last run, or None when there is no usable index."""
-        if not self._rows_read:
-            self._rows_read = True
+    def index(self) -> Index | None:
+        """What the last run found, or None when there is no usable index."""
+        if not self._index_read:
+            self._index_read = True
             raw = _read(self.folder / "index.marshal", self.index_stamp)
-            if isinstance(raw, dict):
+            if raw is not None:
                 try:
-                    self._rows = {rel: _row_in(t) for rel, t in raw.items()}
+                    self._index = index_in(raw)
                 except (TypeError, ValueError) as exc:
                     log.info("ignoring malformed record cache index: %s", exc)
-        return self._rows
+        return self._index
 
-    def save_rows(self, rows: dict[str, Row]) -> None:
-        """Replace the index with ``rows`` and write the folders whose data changed."""
+    def claims(self, index: Index) -> ClaimsList | None:
+        """The claims of ``index``, read on first use; None when they are missing or stale."""
+        if index.claims is None:
+            raw = _read(self.folder / "claims.marshal", self.index_stamp)
+            try:
+                index.claims = claims_in(raw, index) if raw is not None else None
+            except (TypeError, ValueError) as exc:
+                log.info("ignoring malformed record cache claims: %s", exc)
+        return index.claims
+
+    def save_index(self, index: Index) -> None:
+        """Write the folders whose data changed, the claims if they changed, then the index."""
         self.flush_data()
-        _write(
-            self.folder / "index.marshal",
-            self.index_stamp,
-            {rel: _row_out(r) for rel, r in rows.items()},
-        )
-        self._rows, self._rows_read = rows, True
+        if index.claims_changed:
+            _write(self.folder / "claims.marshal", self.index_stamp, claims_out(index))
+            index.claims_changed = False
+        _write(self.folder / "index.marshal", self.index_stamp, index_out(index))
+        self._index, self._index_read = index, True
 
     # ------------------------------------------------------------ data
 

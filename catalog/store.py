@@ -23,10 +23,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from catalog.atomic import atomic_write
+from catalog.checks.consistency import looks_private
 from catalog.errors import RecordError, SchemaError
 from catalog.models import FOLDERS, KINDS, RecordBase
 from catalog.problems import Problem, field_label
-from catalog.recordcache import RecordCache, StatKey
+from catalog.recordcache import RecordCache
+from catalog.recordindex import StatKey
 from catalog.records import Entry, Records
 from catalog.yamlio import Document, dump_new, load_bytes, roundtrip_edit
 
@@ -113,6 +115,18 @@ def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseMo
     return None
 
 
+_YAML11_BOOLS = frozenset(("yes", "no", "on", "off", "y", "n"))
+"""Booleans in YAML 1.1 that YAML 1.2 (and so the catalog) reads as text."""
+
+
+def _numeric_text(value: Any) -> bool:
+    try:
+        float(value) if isinstance(value, str) else None
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def _validation_problems(
     rel: str, model: type[RecordBase], data: dict[str, Any], exc: ValidationError
 ) -> list[Problem]:
@@ -145,6 +159,16 @@ def _validation_problems(
                 hint = _close(given, [o for o in options if o])
         elif typ == "string_pattern_mismatch":
             msg = f"'{err.get('input')}' does not match the pattern {err['ctx']['pattern']}"
+        elif typ == "bool_type" and str(err.get("input")).lower() in _YAML11_BOOLS:
+            msg = f"'{err['input']}' is text, not a boolean"
+            hint = "Write true or false (YAML 1.2 reads yes/no/on/off as text)."
+        elif typ in ("int_type", "float_type") and _numeric_text(err.get("input")):
+            msg = f"'{err['input']}' is text, not a number"
+            hint = "Write the number without quotes."
+        given = err.get("input")
+        if isinstance(given, str) and looks_private(given):
+            msg = "this looks like a private key; private keys must never enter the catalog"
+            hint = "Remove it, rotate the key, and keep the private key on the worker only."
         where = loc if typ != "missing" else loc[:-1]
         problems.append(
             Problem(
@@ -239,31 +263,40 @@ def load_file(root: Path, rel: str) -> FileResult:
     return check_bytes(rel, raw)
 
 
-def scan_record_files(root: Path) -> list[tuple[str, StatKey]]:
-    """(posix path relative to ``root``, stat key) of every record file, sorted by path."""
+def scan_record_files(root: Path) -> tuple[list[str], list[StatKey]]:
+    """Posix paths relative to ``root`` of every record file, sorted, and their stat keys."""
+    paths: list[str] = []
+    stats: list[StatKey] = []
     base = root / RECORDS_DIR
-    out: list[tuple[str, StatKey]] = []
-    if not base.is_dir():
-        return out
-    prefix = len(str(root)) + 1
-    stack = [str(base)]
-    while stack:
-        folder = stack.pop()
-        with os.scandir(folder) as it:
-            for de in it:
-                if de.name.startswith("."):
+    if base.is_dir():
+        _scan(str(base), RECORDS_DIR + "/", paths, stats)
+    return paths, stats
+
+
+def _scan(folder: str, rel: str, paths: list[str], stats: list[StatKey]) -> None:
+    # Stat relative to an open folder (fstatat): ~20% faster than by full path, which
+    # matters when a re-validation stats 100,000 files. Children are visited in the order
+    # of their full paths (a folder sorts as 'name/'), so the result comes out sorted.
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        with os.scandir(fd) as it:
+            children = sorted(
+                (de.name + "/" if de.is_dir(follow_symlinks=False) else de.name, de)
+                for de in it
+                if not de.name.startswith(".")
+            )
+        for key, de in children:
+            if key[-1] == "/":
+                _scan(f"{folder}/{de.name}", rel + key, paths, stats)
+            elif key.endswith(SUFFIXES):
+                try:
+                    st = de.stat()
+                except OSError:
                     continue
-                if de.is_dir(follow_symlinks=False):
-                    stack.append(de.path)
-                elif de.name.endswith(SUFFIXES):
-                    try:
-                        st = de.stat()
-                    except OSError:
-                        continue
-                    rel = de.path[prefix:].replace(os.sep, "/")
-                    out.append((rel, (st.st_size, st.st_mtime_ns, st.st_ino)))
-    out.sort()
-    return out
+                paths.append(rel + key)
+                stats.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    finally:
+        os.close(fd)
 
 
 def entry_from_data(rel: str, data: dict[str, Any]) -> Entry | None:
@@ -299,12 +332,16 @@ def collector_paused() -> Iterator[None]:
 
     Loading allocates millions of small objects and no cycles; without the pause the
     collector repeatedly scans everything loaded so far, which makes loading 3-5x slower.
+    Afterwards the objects are moved to the collector's permanent generation.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        # What was loaded is long-lived and acyclic (it is still freed when unreferenced):
+        # keep the collector from scanning it again on its first run after re-enabling.
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -321,9 +358,9 @@ def load_records(
     entries: list[Entry] = []
     problems: list[Problem] = []
     with collector_paused():
-        files = scan_record_files(root)
-        total = len(files)
-        for i, (rel, stat) in enumerate(files):
+        paths, stats = scan_record_files(root)
+        total = len(paths)
+        for i, (rel, stat) in enumerate(zip(paths, stats, strict=True)):
             entry, found = load_entry(root, rel, stat, cache)
             if entry is not None:
                 entries.append(entry)
@@ -331,7 +368,7 @@ def load_records(
             if progress is not None and (i % 500 == 0 or i == total - 1):
                 progress(i + 1, total)
         if cache is not None:
-            cache.forget_missing({rel for rel, _ in files})
+            cache.forget_missing(set(paths))
             cache.flush_data()
         records = Records(entries)
     return records, problems

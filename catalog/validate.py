@@ -11,15 +11,18 @@ checked again, still reusing the cached parse of unchanged files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Set
 from pathlib import Path
+from typing import Any
 
 from catalog.checks import Context, check_claims, check_record, claims_of, uses_dataset_uuids
+from catalog.checks.uniqueness import KIND, UUID
 from catalog.config import CatalogConfig, load_config
 from catalog.errors import CatalogError
 from catalog.models import KINDS
 from catalog.problems import Problem, count_errors
-from catalog.recordcache import RecordCache, Row, StatKey
+from catalog.recordcache import RecordCache
+from catalog.recordindex import ClaimsList, Index, StatKey
 from catalog.records import Entry, Records
 from catalog.store import (
     Progress,
@@ -31,6 +34,14 @@ from catalog.store import (
     locate,
     scan_record_files,
 )
+
+
+def _counts(claims: list[Any]) -> dict[str, int]:
+    counts = dict.fromkeys(KINDS, 0)
+    for c in claims:
+        if c is not None:
+            counts[c[KIND]] += 1
+    return counts
 
 
 class Validation:
@@ -74,27 +85,23 @@ def validate(root: Path, *, use_cache: bool = True, progress: Progress | None = 
         else None
     )
     with collector_paused():
-        files = scan_record_files(config.root)
+        paths, stats = scan_record_files(config.root)
         result = None
-        if cache is not None and cache.rows is not None:
-            result = _incremental(config, files, cache, cache.rows, alf_naming)
+        if cache is not None and cache.index is not None:
+            try:
+                result = _incremental(config, paths, stats, cache, cache.index, alf_naming)
+            except _StaleCache:
+                result = None
         if result is None:
-            result = _full(config, files, cache, alf_naming, progress)
+            result = _full(config, paths, stats, cache, alf_naming, progress)
     result.problems.sort(key=Problem.sort_key)
     return result
 
 
-def _counts(rows: dict[str, Row]) -> dict[str, int]:
-    counts = dict.fromkeys(KINDS, 0)
-    for r in rows.values():
-        if r.claims is not None:
-            counts[r.claims.kind] += 1
-    return counts
-
-
 def _full(
     config: CatalogConfig,
-    files: list[tuple[str, StatKey]],
+    paths: list[str],
+    stats: list[StatKey],
     cache: RecordCache | None,
     alf_naming: bool,
     progress: Progress | None,
@@ -103,8 +110,8 @@ def _full(
     root = config.root
     entries: list[Entry] = []
     own: dict[str, list[Problem]] = {}
-    total = len(files)
-    for i, (rel, stat) in enumerate(files):
+    total = len(paths)
+    for i, (rel, stat) in enumerate(zip(paths, stats, strict=True)):
         entry, found = load_entry(root, rel, stat, cache)
         if entry is not None:
             entries.append(entry)
@@ -121,95 +128,147 @@ def _full(
     claims = {e.path: claims_of(e) for e in entries}
     shared = locate(root, check_claims(list(claims.items())))
     if cache is not None:
-        by_path = {e.path: e for e in entries}
-        rows = {
-            rel: Row(
-                stat,
-                claims.get(rel),
-                tuple(own.get(rel, ())),
-                rel in by_path and uses_dataset_uuids(by_path[rel]),
-            )
-            for rel, stat in files
-        }
-        cache.forget_missing({rel for rel, _ in files})
-        cache.save_rows(rows)
+        cache.forget_missing(set(paths))
+        index = Index(
+            paths,
+            stats,
+            {rel: tuple(found) for rel, found in own.items()},
+            {e.path for e in entries if uses_dataset_uuids(e)},
+            tuple(shared),
+            [e.path for e in entries if e.kind != "dataset"],
+            records.counts(),
+            claims=[claims.get(rel) for rel in paths],
+            claims_changed=True,
+        )
+        cache.save_index(index)
     problems = [p for found in own.values() for p in found] + shared
     return Validation(config, problems, records.counts(), records=records)
 
 
 def _incremental(
     config: CatalogConfig,
-    files: list[tuple[str, StatKey]],
+    paths: list[str],
+    stats: list[StatKey],
     cache: RecordCache,
-    old: dict[str, Row],
+    old: Index,
     alf_naming: bool,
 ) -> Validation | None:
     """Re-check only changed datasets against the cached rest; None when that is not enough."""
     root = config.root
-    present = {rel for rel, _ in files}
-    changed = [rel for rel, stat in files if (r := old.get(rel)) is None or r.stat != stat]
-    removed = [rel for rel in old if rel not in present]
-    if any(kind_of(rel) not in (None, "dataset") for rel in (*changed, *removed)):
+
+    def load() -> Records:
+        return load_records(root, cache_dir=config.state_path / "cache")[0]
+
+    if paths == old.paths and stats == old.stats:
+        problems = [p for found in old.problems.values() for p in found] + list(old.shared)
+        return Validation(config, problems, old.counts, load=load)
+    old_stat = dict(zip(old.paths, old.stats, strict=True))
+    now_stat = {rel: st for rel, st in zip(paths, stats, strict=True) if old_stat.get(rel) != st}
+    present = set(paths)
+    removed = [rel for rel in old.paths if rel not in present]
+    if any(kind_of(rel) not in (None, "dataset") for rel in (*now_stat, *removed)):
         return None
-    # The records every dataset is checked against are unchanged: rebuild them from cache.
-    others: list[Entry] = []
-    for rel, r in old.items():
-        if r.claims is not None and r.claims.kind != "dataset":
-            data = cache.data(rel, r.stat)
-            entry = entry_from_data(rel, data) if data is not None else None
-            if entry is None:
-                return None
-            others.append(entry)
-    stats = dict(files)
-    fresh: dict[str, tuple[Entry | None, list[Problem]]] = {
-        rel: load_entry(root, rel, stats[rel], cache) for rel in changed
-    }
-    rows: dict[str, Row] = {}
-    for rel, stat in files:
-        if rel in fresh:
-            entry, _ = fresh[rel]
-            claims = claims_of(entry) if entry is not None else None
-            rows[rel] = Row(stat, claims, (), False)
-        else:
-            rows[rel] = old[rel]
-
-    def uuids(table: dict[str, Row]) -> set[str]:
-        return {
-            r.claims.uuid
-            for r in table.values()
-            if r.claims is not None and r.claims.kind == "dataset" and r.claims.uuid
-        }
-
-    now_uuids = uuids(rows)
-    recheck = set(changed)
-    if now_uuids != uuids(old):
-        recheck |= {rel for rel, r in rows.items() if r.uses_uuids}
-    ctx = Context.build(others, now_uuids, alf_naming=alf_naming)
-    by_path = {e.path: e for e in others}
+    # What every dataset is checked against is unchanged: rebuild it from the cache.
+    others = {rel: _cached_entry(cache, rel, old_stat[rel]) for rel in old.others}
+    if any(e is None for e in others.values()):
+        return None
+    # Each changed file, as it was (for its claims) and as it is now.
+    before = {rel: _cached_entry(cache, rel, old_stat[rel]) for rel in now_stat if rel in old_stat}
+    fresh = {rel: load_entry(root, rel, st, cache) for rel, st in now_stat.items()}
+    new_claims = {rel: claims_of(e) if e is not None else None for rel, (e, _) in fresh.items()}
+    same_claims = not removed and all(
+        (e := before.get(rel)) is not None and claims_of(e) == new_claims[rel] for rel in now_stat
+    )
+    index = Index(
+        paths,
+        stats,
+        {rel: found for rel, found in old.problems.items() if rel in present},
+        old.uses_uuids & present,
+        old.shared,
+        old.others,
+        old.counts,
+        claims=old.claims,
+        claims_generation=old.claims_generation,
+    )
+    recheck = set(now_stat)
+    # With the claims unchanged, so are the uuids: read them only if a check asks.
+    uuids: Set[str] = _UuidsFromCache(cache, old)
+    if not same_claims:
+        old_claims = cache.claims(old)
+        if old_claims is None:
+            return None
+        by_path = dict(zip(old.paths, old_claims, strict=True))
+        by_path.update(new_claims)
+        index.claims = [by_path[rel] for rel in paths]
+        index.claims_changed = True
+        index.counts = _counts(index.claims)
+        uuids = _dataset_uuids(index.claims)
+        if uuids != _dataset_uuids(old_claims):
+            recheck |= index.uses_uuids
+    ctx = Context.build([e for e in others.values() if e is not None], uuids, alf_naming=alf_naming)
     for rel in sorted(recheck):
         if rel in fresh:
             entry, found = fresh[rel]
         else:
             # An unchanged valid record: it had no loading problems, only check problems.
-            entry = by_path.get(rel) or entry_from_data(rel, cache.data(rel, rows[rel].stat) or {})
+            entry = others.get(rel) or _cached_entry(cache, rel, old_stat[rel])
             if entry is None:
                 return None
             found = []
         if entry is not None:
             found = found + locate(root, check_record(entry, ctx))
-        uses = entry is not None and uses_dataset_uuids(entry)
-        rows[rel] = rows[rel]._replace(problems=tuple(found), uses_uuids=uses)
-    shared = locate(
-        root, check_claims([(rel, r.claims) for rel, r in rows.items() if r.claims is not None])
-    )
+        index.problems.pop(rel, None)
+        if found:
+            index.problems[rel] = tuple(found)
+        index.uses_uuids.discard(rel)
+        if entry is not None and uses_dataset_uuids(entry):
+            index.uses_uuids.add(rel)
+    if index.claims_changed:
+        assert index.claims is not None
+        rows = [(rel, c) for rel, c in zip(paths, index.claims, strict=True) if c is not None]
+        index.shared = tuple(locate(root, check_claims(rows)))
     cache.forget_missing(present)
-    cache.save_rows(rows)
-    problems = [p for r in rows.values() for p in r.problems] + shared
+    cache.save_index(index)
+    problems = [p for found in index.problems.values() for p in found] + list(index.shared)
+    return Validation(config, problems, index.counts, load=load)
 
-    def load() -> Records:
-        return load_records(root, cache_dir=config.state_path / "cache")[0]
 
-    return Validation(config, problems, _counts(rows), load=load)
+class _UuidsFromCache(Set[str]):
+    """The dataset uuids of the cached claims, read only if a check asks for one."""
+
+    def __init__(self, cache: RecordCache, index: Index) -> None:
+        self._cache, self._index = cache, index
+        self._uuids: set[str] | None = None
+
+    def _load(self) -> set[str]:
+        if self._uuids is None:
+            claims = self._cache.claims(self._index)
+            if claims is None:
+                raise _StaleCache
+            self._uuids = _dataset_uuids(claims)
+        return self._uuids
+
+    def __contains__(self, uid: object) -> bool:
+        return uid in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+class _StaleCache(Exception):
+    """The cached claims cannot be read: validate everything instead."""
+
+
+def _dataset_uuids(claims: ClaimsList) -> set[str]:
+    return {c[UUID] for c in claims if c is not None and c[KIND] == "dataset" and c[UUID]}
+
+
+def _cached_entry(cache: RecordCache, rel: str, stat: StatKey) -> Entry | None:
+    data = cache.data(rel, stat)
+    return entry_from_data(rel, data) if data is not None else None
 
 
 def load_catalog(root: Path) -> Records:

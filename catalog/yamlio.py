@@ -162,6 +162,7 @@ def decode(raw: bytes, path: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+_STD_TAG = "tag:yaml.org,2002:"
 _SCALAR = yaml.ScalarEvent
 _MAP_START = yaml.MappingStartEvent
 _MAP_END = yaml.MappingEndEvent
@@ -214,10 +215,11 @@ def _build(parser: Any, path: str, keep: bool) -> Document:  # noqa: C901 - one 
                 )
             tag = ev.tag
             if tag is not None:
+                shown = "!!" + tag[len(_STD_TAG) :] if tag.startswith(_STD_TAG) else tag
                 raise _refuse(
                     path,
                     ev.start_mark,
-                    f"tag '{tag}' is not allowed in records",
+                    f"tag '{shown}' is not allowed in records",
                     hint="Remove the tag; records hold plain values only.",
                 )
             if not stack:

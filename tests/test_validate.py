@@ -163,3 +163,31 @@ def test_records_of_an_incremental_run_are_all_loaded_on_demand(
     assert [e.path for e in second.records] == [e.path for e in first.records]
     assert second.records.get("dataset", "11111111-1111-4111-8111-111111111111") is not None
     assert second.records.get("notice", "bad-sync") is not None
+
+
+def test_an_edit_that_needs_the_cached_uuids_reads_them(make_catalog: MakeCatalog) -> None:
+    root = make_catalog(EXTRA)
+    _same(root)
+    # qc does not change what SECOND claims, but its provenance is looked up by uuid.
+    _replace(root, SECOND, "data_format: npy", "data_format: npy\nqc: PASS")
+    assert _same(root) == []
+    (root / ".catalog/cache" / CACHE_FOLDER / "claims.marshal").unlink()
+    _replace(root, SECOND, "qc: PASS", "qc: FAIL")
+    assert _same(root) == []
+    _replace(root, SECOND, UUID1, "33333333-3333-4333-8333-333333333333")
+    assert [(p, code) for p, _, code, _ in _same(root)] == [(SECOND, "unknown-reference")]
+
+
+def test_files_are_found_in_path_order(make_catalog: MakeCatalog) -> None:
+    root = make_catalog()
+    tag = "kind: tag\nname: {}\n"
+    write_files(
+        root,
+        {
+            f"records/tags/{n}.yaml": tag.format(n.replace("/", "-"))
+            for n in ("a-c", "a/b", "a.b", "a/a/z", "B", "a0")
+        },
+    )
+    paths = [e.path for e in validate(root).records.by_kind["tag"]]
+    assert paths == sorted(paths)
+    assert len(paths) == 7

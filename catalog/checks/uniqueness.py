@@ -7,8 +7,9 @@ dataset. With no clash — the usual case — each kind of claim costs one set()
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from catalog.checks.context import Context
 from catalog.checks.finding import problem
@@ -21,11 +22,13 @@ SEP = "\x00"
 
 
 class Claims(NamedTuple):
-    """What one record claims as its own, to be unique across the catalog."""
+    """What one record claims as its own, to be unique across the catalog.
+
+    Cached between runs as a plain tuple: code reads fields by position (the constants
+    below), so a plain tuple and a Claims work alike.
+    """
 
     kind: str
-    label: str
-    """How messages name the record."""
     name: str | None
     """Name of a record of every kind but datasets (unique per kind)."""
     uuid: str | None
@@ -39,6 +42,11 @@ class Claims(NamedTuple):
     """A dataset type's filename_pattern, lower-cased."""
 
 
+KIND, NAME, UUID, KEY, DEFAULT, FILES, PATTERN = range(7)
+ClaimsRow = tuple[str, Any]
+"""(path, claims) of one record file; the claims a Claims or the plain tuple it was cached as."""
+
+
 def claims_of(entry: Entry) -> Claims:
     """The claims of one loaded record."""
     m = entry.model
@@ -46,7 +54,6 @@ def claims_of(entry: Entry) -> Claims:
     if isinstance(m, Dataset):
         return Claims(
             entry.kind,
-            entry.label,
             None,
             uid,
             m.key(),
@@ -57,102 +64,102 @@ def claims_of(entry: Entry) -> Claims:
     pattern = None
     if isinstance(m, DatasetType) and m.filename_pattern.strip():
         pattern = m.filename_pattern.strip().lower()
-    return Claims(
-        entry.kind, entry.label, str(getattr(m, "name", "")), uid, None, None, (), pattern
-    )
+    return Claims(entry.kind, str(getattr(m, "name", "")), uid, None, None, (), pattern)
 
 
-def _clash(
-    path: str, label: str, where: tuple[str | int, ...], what: str, first: str, hint: str
+def _label(c: Claims | tuple[Any, ...]) -> str:
+    # As Entry.label: "dataset '<key>'" or "<kind> '<name>'".
+    return f"{c[KIND]} '{c[KEY] if c[KIND] == 'dataset' else c[NAME]}'"
+
+
+def _problem(
+    path: str,
+    c: Claims | tuple[Any, ...],
+    where: tuple[str | int, ...],
+    message: str,
+    hint: str,
+    code: str = "duplicate",
 ) -> Problem:
     return Problem(
         path=path,
         line=0,
         col=0,
-        message=f"{what} is already used by {first}",
-        record=label,
+        message=message,
+        record=_label(c),
         field=field_label(where),
-        code="duplicate",
+        code=code,
         hint=hint,
         where=where,
     )
 
 
-def _all_distinct(values: list[str]) -> bool:
-    return len(set(values)) == len(values)
+def _distinct(values: Sequence[Any]) -> bool:
+    """Whether the values other than None are all different (in C: the usual case)."""
+    nones = values.count(None)
+    return len(set(values)) - (1 if nones else 0) == len(values) - nones
 
 
-def check_claims(rows: Sequence[tuple[str, Claims]]) -> list[Problem]:
+def _firsts(
+    rows: Sequence[tuple[str, Any]], get: Callable[[Any], Any]
+) -> Iterator[tuple[str, Any, Any, str]]:
+    """(path, item, value, first path) for each value ``get(item)`` that an earlier row holds."""
+    first: dict[Any, str] = {}
+    for path, item in rows:
+        v = get(item)
+        if v is not None and (prev := first.setdefault(v, path)) != path:
+            yield path, item, v, prev
+
+
+def _kind_name(c: Claims | tuple[Any, ...]) -> tuple[Any, Any] | None:
+    return None if c[NAME] is None else (c[KIND], c[NAME])
+
+
+def check_claims(rows: Sequence[ClaimsRow]) -> list[Problem]:
     """Clashes between records; ``rows`` are (path, claims) in path order.
 
     The second and later holders of a value get the problem, naming the first one's file.
+    Each kind of claim is first checked for any clash at all with one set() of its column.
     """
     out: list[Problem] = []
-    names = [f"{c.kind}{SEP}{c.name}" for _, c in rows if c.name is not None]
-    if not _all_distinct(names):
-        first: dict[str, str] = {}
-        for path, c in rows:
-            if c.name is None:
-                continue
-            prev = first.setdefault(f"{c.kind}{SEP}{c.name}", path)
-            if prev != path:
-                hint = "Each must be unique; rename one of them."
-                what = f"{c.kind} name '{c.name}'"
-                out.append(_clash(path, c.label, ("name",), what, prev, hint))
-    uuids = [c.uuid for _, c in rows if c.uuid is not None]
-    if not _all_distinct(uuids):
-        first = {}
-        for path, c in rows:
-            if c.uuid is not None and (prev := first.setdefault(c.uuid, path)) != path:
-                hint = "A uuid identifies one record forever."
-                out.append(_clash(path, c.label, ("uuid",), f"uuid '{c.uuid}'", prev, hint))
-    files = [f for _, c in rows for f in c.files]
-    if not _all_distinct(files):
-        first = {}
-        for path, c in rows:
-            for i, f in enumerate(c.files):
-                if (prev := first.setdefault(f, path)) != path:
-                    repo, rel = f.split(SEP, 1)
-                    what = f"file '{rel}' in repository '{repo}'"
-                    where: tuple[str | int, ...] = ("file_records", i, "relative_path")
-                    hint = "One file belongs to one dataset."
-                    out.append(_clash(path, c.label, where, what, prev, hint))
-    keys = [c.key for _, c in rows if c.key is not None]
-    if not _all_distinct(keys):
-        first = {}
-        for path, c in rows:
-            if c.key is not None and (prev := first.setdefault(c.key, path)) != path:
-                what = f"dataset '{c.key}' (session, collection, revision and name)"
-                hint = "Give one of them another revision or collection."
-                out.append(_clash(path, c.label, ("name",), what, prev, hint))
-    defaults = [c.default for _, c in rows if c.default is not None]
-    if not _all_distinct(defaults):
-        first = {}
-        for path, c in rows:
-            if c.default is not None and (prev := first.setdefault(c.default, path)) != path:
-                shown = "/".join(p for p in c.default.split(SEP) if p)
-                out.append(
-                    Problem(
-                        path=path,
-                        line=0,
-                        col=0,
-                        message=f"'{shown}' has more than one default dataset (also {prev})",
-                        record=c.label,
-                        field="default_dataset",
-                        code="duplicate-default",
-                        hint="Set 'default_dataset: false' on all but the latest revision.",
-                        # Usually implicit (true is the default): point at the name.
-                        where=("name",),
-                    )
-                )
-    patterns = [c.pattern for _, c in rows if c.pattern is not None]
-    if not _all_distinct(patterns):
-        first = {}
-        for path, c in rows:
-            if c.pattern is not None and (prev := first.setdefault(c.pattern, path)) != path:
-                what = f"filename_pattern '{c.pattern}' (case-insensitive)"
-                hint = "Each file name must map to one dataset type."
-                out.append(_clash(path, c.label, ("filename_pattern",), what, prev, hint))
+    if not rows:
+        return out
+    columns = list(zip(*(c for _, c in rows), strict=True))
+    names = [(k, n) for k, n in zip(columns[KIND], columns[NAME], strict=True) if n is not None]
+    if not _distinct(names):
+        for path, c, _, prev in _firsts(rows, _kind_name):
+            what = f"{c[KIND]} name '{c[NAME]}' is already used by {prev}"
+            hint = "Each must be unique; rename one of them."
+            out.append(_problem(path, c, ("name",), what, hint))
+    if not _distinct(columns[UUID]):
+        for path, c, v, prev in _firsts(rows, itemgetter(UUID)):
+            hint = "A uuid identifies one record forever."
+            out.append(_problem(path, c, ("uuid",), f"uuid '{v}' is already used by {prev}", hint))
+    if not _distinct([f for fs in columns[FILES] for f in fs]):
+        files = [(p, (f, i, c)) for p, c in rows for i, f in enumerate(c[FILES])]
+        for path, (_, i, c), v, prev in _firsts(files, itemgetter(0)):
+            repo, rel = v.split(SEP, 1)
+            what = f"file '{rel}' in repository '{repo}' is already used by {prev}"
+            where: tuple[str | int, ...] = ("file_records", i, "relative_path")
+            out.append(_problem(path, c, where, what, "One file belongs to one dataset."))
+    if not _distinct(columns[KEY]):
+        for path, c, v, prev in _firsts(rows, itemgetter(KEY)):
+            what = (
+                f"dataset '{v}' (session, collection, revision and name) is already used by {prev}"
+            )
+            hint = "Give one of them another revision or collection."
+            out.append(_problem(path, c, ("name",), what, hint))
+    if not _distinct(columns[DEFAULT]):
+        for path, c, v, prev in _firsts(rows, itemgetter(DEFAULT)):
+            shown = "/".join(p for p in v.split(SEP) if p)
+            what = f"'{shown}' has more than one default dataset (also {prev})"
+            hint = "Set 'default_dataset: false' on all but the latest revision."
+            # Usually implicit (true is the default): point at the name.
+            out.append(_problem(path, c, ("name",), what, hint, "duplicate-default"))
+    if not _distinct(columns[PATTERN]):
+        for path, c, v, prev in _firsts(rows, itemgetter(PATTERN)):
+            what = f"filename_pattern '{v}' (case-insensitive) is already used by {prev}"
+            hint = "Each file name must map to one dataset type."
+            out.append(_problem(path, c, ("filename_pattern",), what, hint))
     return out
 
 

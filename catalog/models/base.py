@@ -53,11 +53,15 @@ class HashAlgorithm(StrEnum):
 class RecordBase(BaseModel):
     """Fields and settings common to every record kind."""
 
+    # strict: a value must have the type the JSON Schema shows (true/false, not "yes"; 12,
+    # not "12"), so that what editors accept and what the catalog accepts agree. Enum fields
+    # opt out (they take their values as strings).
     model_config = ConfigDict(
         extra="forbid",
         use_attribute_docstrings=True,
         frozen=False,
         validate_default=False,
+        strict=True,
     )
 
     KIND: ClassVar[str] = ""
@@ -71,4 +75,4 @@ class RecordBase(BaseModel):
 class Part(BaseModel):
     """A nested part of a record (not a record itself)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, strict=True)

@@ -39,7 +39,7 @@ class Repository(RecordBase):
     """Record kind; always 'repository'."""
     name: Name
     """Unique name that file records use to point at this repository."""
-    type: RepositoryType
+    type: RepositoryType = Field(strict=False)
     """Storage protocol: local, s3, http, sftp or gcs."""
     url: str = Field(min_length=1)
     """Where the files are: a folder (relative to the catalog root or absolute) or an fsspec URL."""
@@ -53,7 +53,7 @@ class Repository(RecordBase):
     """A personal machine: never used as a copy source when a shared repository has the file."""
     offline: bool = False
     """Not reachable by sync (e.g. tape or a disk on a shelf): its files are not checked."""
-    hash_algorithm: HashAlgorithm = HashAlgorithm.sha256
+    hash_algorithm: HashAlgorithm = Field(HashAlgorithm.sha256, strict=False)
     """Default checksum algorithm for files registered in this repository."""
     description: str = ""
     """What this repository is, in a sentence or two (Markdown)."""
@@ -230,7 +230,7 @@ class Dataset(RecordBase):
     """Size of the file in bytes."""
     hash: Hash | None = None
     """Checksum of the file, hex digest."""
-    hash_algorithm: HashAlgorithm = HashAlgorithm.sha256
+    hash_algorithm: HashAlgorithm = Field(HashAlgorithm.sha256, strict=False)
     """Algorithm of `hash`: md5, sha1, sha256 or blake2b."""
     version: str | None = None
     """Version of the software or pipeline that produced the file, e.g. 1.4.2."""

@@ -65,7 +65,7 @@ class BlockOutput(Part):
     """Where the cached copy is in the repository (set when it is stored)."""
     hash: Hash | None = None
     """Checksum of the cached output."""
-    hash_algorithm: HashAlgorithm = HashAlgorithm.sha256
+    hash_algorithm: HashAlgorithm = Field(HashAlgorithm.sha256, strict=False)
     """Algorithm of `hash`."""
     file_size: int | None = Field(None, ge=0)
     """Size of the cached output in bytes."""
@@ -119,7 +119,7 @@ class Block(Part):
     """Memory the block needs, in MiB."""
     timeout_s: float | None = Field(None, gt=0)
     """Time limit; the run is killed and marked timed out after it."""
-    status: BlockStatus = BlockStatus.pending
+    status: BlockStatus = Field(BlockStatus.pending, strict=False)
     """pending, processing, done, failed or cancelled."""
     cache_key: Hash | None = None
     """Content hash of command, environment, parameters and inputs of the last run."""
@@ -175,7 +175,7 @@ class Experiment(RecordBase):
     """Who designed the experiment."""
     description: str = ""
     """What the experiment does (Markdown)."""
-    status: ExperimentStatus = ExperimentStatus.pending
+    status: ExperimentStatus = Field(ExperimentStatus.pending, strict=False)
     """pending, scheduled, running, done, failed or cancelling."""
     repository: Name | None = None
     """Default repository where block outputs are cached."""

@@ -87,15 +87,15 @@ class Training(RecordBase):
     """Who started the training."""
     participants: list[Name] = []
     """Workers that contribute updates."""
-    state: TrainingState = TrainingState.initial
+    state: TrainingState = Field(TrainingState.initial, strict=False)
     """initial, ongoing, completed, error or swag_round."""
     num_updates: int = Field(ge=1)
     """Updates requested when the training was created."""
     target_num_updates: int = Field(ge=1)
     """Updates to reach: num_updates, times options.daisy_chain_period when that is > 0."""
-    aggregation_method: AggregationMethod = AggregationMethod.FedAvg
+    aggregation_method: AggregationMethod = Field(AggregationMethod.FedAvg, strict=False)
     """FedAvg, FedDC or FedProx."""
-    uncertainty_method: UncertaintyMethod = UncertaintyMethod.NONE
+    uncertainty_method: UncertaintyMethod = Field(UncertaintyMethod.NONE, strict=False)
     """NONE, ENSEMBLE, MC_DROPOUT or SWAG."""
     options: dict[str, Any] = {}
     """Training options, e.g. daisy_chain_period, learning_rate."""
