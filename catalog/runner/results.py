@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from catalog.errors import CatalogError
 
 INT32 = (-(2**31), 2**31 - 1)
@@ -41,6 +39,8 @@ def _typed(name: str, kind: str, schema: dict[str, Any] | None, value: Any) -> A
         if not isinstance(value, str):
             raise ResultError(f"result '{name}' must be a string, got {value!r}")
         return value
+    import jsonschema  # imported when needed: its format checkers take a second to load
+
     try:
         jsonschema.validate(value, schema or {})
     except jsonschema.ValidationError as exc:

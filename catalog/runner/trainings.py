@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
 
@@ -25,28 +25,27 @@ class AggregationError(CatalogError):
     """Updates that cannot be aggregated, or a method this runner does not support."""
 
 
-def _numpy() -> object:
+def _np() -> Any:
     try:
         import numpy
-    except ImportError:  # pragma: no cover - numpy is installed with the test extra
+    except ImportError:  # pragma: no cover - numpy comes with the test extra
         raise AggregationError(
-            "aggregating training rounds needs NumPy: pip install 'catalog[dask]' or numpy"
+            "aggregating training rounds needs NumPy: pip install numpy"
         ) from None
     return numpy
 
 
 def load_weights(name: str, data: bytes) -> npt.NDArray[np.float64]:
     """A participant's weights from the bytes of a .npy file (no pickled objects)."""
-    import numpy as np
-
-    _numpy()
+    lib = _np()
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
+        array = lib.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise AggregationError(f"the update from '{name}' is not a .npy array: {exc}") from None
-    if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.number):
+    if not isinstance(array, lib.ndarray) or not lib.issubdtype(array.dtype, lib.number):
         raise AggregationError(f"the update from '{name}' is not a numeric array")
-    return array.astype(np.float64)
+    weights: npt.NDArray[np.float64] = array.astype(lib.float64)
+    return weights
 
 
 def aggregate(
@@ -54,7 +53,7 @@ def aggregate(
     updates: Sequence[tuple[str, npt.NDArray[np.float64], int | None]],
 ) -> npt.NDArray[np.float64]:
     """Combine (participant, weights, num_samples) updates with ``method``."""
-    import numpy as np
+    lib = _np()
 
     if method not in SUPPORTED:
         raise AggregationError(
@@ -76,7 +75,7 @@ def aggregate(
     else:
         factors = [float(n or 0) for n in counts]
     total = sum(factors)
-    out = np.zeros(shape, dtype=np.float64)
+    out: npt.NDArray[np.float64] = lib.zeros(shape, dtype=lib.float64)
     for (_, weights, _), f in zip(updates, factors, strict=True):
         out += weights * (f / total)
     return out
@@ -84,8 +83,8 @@ def aggregate(
 
 def to_npy(array: npt.NDArray[np.float64]) -> bytes:
     """The bytes of ``array`` saved as .npy."""
-    import numpy as np
+    lib = _np()
 
     buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=False)
+    lib.save(buf, array, allow_pickle=False)
     return buf.getvalue()
