@@ -21,6 +21,20 @@ from catalog.problems import render_github, render_json, render_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+KIND_NAMES = (
+    "repository",
+    "format",
+    "dataset-type",
+    "tag",
+    "revision",
+    "dataset",
+    "notice",
+    "experiment",
+    "training",
+    "worker",
+)
+"""Record kinds, for `catalog new` (kept here so --help needs no model import)."""
+
 
 def root_option(func: F) -> F:
     """--root DIR, shared by every command that works on a catalog."""
@@ -69,9 +83,11 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     if not interactive():
         yield None
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
+    # On stderr: stdout may be a pipe carrying --format json.
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -176,7 +192,7 @@ def init(directory: Path, name: str | None) -> None:
 
 
 @main.command()
-@click.argument("kind")
+@click.argument("kind", type=click.Choice(list(KIND_NAMES)))
 @click.argument("name")
 @root_option
 @reports_errors

@@ -84,7 +84,7 @@ def folder_of(kind: str) -> str:
 
 def _close(word: str, options: list[str]) -> str:
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else ""
+    return f"Did you mean '{match[0]}'?" if match else ""
 
 
 def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
@@ -115,6 +115,24 @@ def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseMo
     return None
 
 
+def _key_of(kind: str, data: dict[str, Any]) -> str:
+    """How messages name a record that did not validate (as Entry.label does for valid ones)."""
+    name = data.get("name")
+    if kind != "dataset":
+        return str(name) if isinstance(name, str | int) else ""
+    parts = [data.get("session"), data.get("collection")]
+    rev = data.get("revision")
+    keep = [p for p in parts if isinstance(p, str) and p]
+    if isinstance(rev, str) and rev:
+        keep.append(f"#{rev}#")
+    return "/".join([*keep, name]) if isinstance(name, str) else ""
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value).lower()
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 _YAML11_BOOLS = frozenset(("yes", "no", "on", "off", "y", "n"))
 """Booleans in YAML 1.1 that YAML 1.2 (and so the catalog) reads as text."""
 
@@ -130,7 +148,7 @@ def _numeric_text(value: Any) -> bool:
 def _validation_problems(
     rel: str, model: type[RecordBase], data: dict[str, Any], exc: ValidationError
 ) -> list[Problem]:
-    record = f"{model.KIND} '{data.get('name') or data.get('uuid') or Path(rel).stem}'"
+    record = f"{model.KIND} '{_key_of(model.KIND, data) or Path(rel).stem}'"
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -165,6 +183,8 @@ def _validation_problems(
         elif typ in ("int_type", "float_type") and _numeric_text(err.get("input")):
             msg = f"'{err['input']}' is text, not a number"
             hint = "Write the number without quotes."
+        elif typ.endswith("_type") and isinstance(err.get("input"), (str, int, float, bool)):
+            msg = f"{msg}; got {_shown(err['input'])}"
         given = err.get("input")
         if isinstance(given, str) and looks_private(given):
             msg = "this looks like a private key; private keys must never enter the catalog"

@@ -17,14 +17,15 @@ from typing import Any
 
 from catalog.checks import Context, check_claims, check_record, claims_of, uses_dataset_uuids
 from catalog.checks.uniqueness import KIND, UUID
-from catalog.config import CatalogConfig, load_config
-from catalog.errors import CatalogError
+from catalog.config import CONFIG_FILE, CatalogConfig, load_config
+from catalog.errors import CatalogError, ConfigError
 from catalog.models import KINDS
 from catalog.problems import Problem, count_errors
 from catalog.recordcache import RecordCache
 from catalog.recordindex import ClaimsList, Index, StatKey
 from catalog.records import Entry, Records
 from catalog.store import (
+    RECORDS_DIR,
     Progress,
     collector_paused,
     entry_from_data,
@@ -77,6 +78,11 @@ class Validation:
 
 def validate(root: Path, *, use_cache: bool = True, progress: Progress | None = None) -> Validation:
     """Load every record under ``root`` and run every check; problems are collected."""
+    if not (root / CONFIG_FILE).is_file() and not (root / RECORDS_DIR).is_dir():
+        raise ConfigError(
+            f"{root} holds no catalog (neither {CONFIG_FILE} nor {RECORDS_DIR}/). "
+            "Give the catalog's folder with --root, or start one with 'catalog init'."
+        )
     config = load_config(root)
     alf_naming = config.naming == "alf"
     cache = (

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from catalog.errors import YAMLSyntaxError
@@ -356,8 +357,28 @@ def roundtrip_edit(text: str, edit: Callable[[Any], None]) -> str:
     return buf.getvalue()
 
 
+_YAML11_TEXT = re.compile(
+    r"(?i:y|n|yes|no|on|off)\Z|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z"
+)
+"""Strings that YAML 1.1 tools would read as booleans or base-60 numbers."""
+
+
+def _portable(value: Any) -> Any:
+    # YAML 1.2 reads `no` and `12:30` as text, YAML 1.1 tools as false and 750: quote them.
+    if isinstance(value, str) and _YAML11_TEXT.match(value):
+        return SingleQuotedScalarString(value)
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v) for v in value]
+    return value
+
+
 def dump_new(data: dict[str, Any], header: str = "") -> str:
-    """Serialize a new record in the catalog's house style (2-space maps, '  - ' lists)."""
+    """Serialize a new record in the catalog's house style (2-space maps, '  - ' lists).
+
+    Text that YAML 1.1 tools would misread (``no``, ``on``, ``12:30``) is quoted.
+    """
     buf = io.StringIO()
-    _rt_yaml().dump(data, buf)
+    _rt_yaml().dump(_portable(data), buf)
     return header + buf.getvalue()

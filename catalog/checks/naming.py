@@ -46,6 +46,7 @@ def dataset_naming(e: Entry, ctx: Context) -> list[Problem]:
                     ("file_records", i, "relative_path"),
                     f"relative_path '{fr.relative_path}' {why}",
                     code="unsafe-path",
+                    hint="Write the path from the repository's root.",
                 )
             )
     if ctx.type_names:
