@@ -301,7 +301,11 @@ class Committer:
         return name
 
     def read(self, paths: list[str]) -> tuple[str | None, dict[str, bytes | None]]:
-        """The branch tip and the content of ``paths`` there (None: no such file)."""
+        """The branch tip and the content of ``paths`` there (None: no such file).
+
+        The same ``git cat-file`` also reads the commits others added since the last look,
+        to learn their batch ids without another process.
+        """
         proc = subprocess.Popen(
             ["git", "cat-file", "--batch"],
             cwd=self.root,
@@ -316,8 +320,9 @@ class Committer:
         try:
             proc.stdin.write(f"{self.ref}\n".encode())
             proc.stdin.flush()
-            tip = _read_object(proc.stdout)[0]
-            if tip is not None:
+            tip, body = _read_object(proc.stdout)
+            if tip is not None and body is not None:
+                self._learn_ids(proc.stdin, proc.stdout, tip, body)
                 proc.stdin.write(b"".join(f"{tip}:{p}\n".encode() for p in paths))
             proc.stdin.close()
             if tip is not None:
@@ -329,6 +334,32 @@ class Committer:
                 proc.stdin.close()
             proc.wait()
         return tip, out
+
+    def _learn_ids(self, stdin: Any, stdout: Any, tip: str, body: bytes) -> None:
+        """Add the batch ids of commits between the last tip seen and ``tip`` (a short,
+        linear stretch; anything else is left to ``git log`` in ``_applied_ids``)."""
+        if self._ids is None or self._ids_tip is None or self._ids_tip == tip:
+            return
+        found: set[str] = set()
+        for _ in range(200):
+            found |= _trailers_in(body)
+            parents = [
+                ln[7:].decode()
+                for ln in body.split(b"\n\n", 1)[0].splitlines()
+                if ln.startswith(b"parent ")
+            ]
+            if len(parents) != 1:
+                return
+            if parents[0] == self._ids_tip:
+                self._ids |= found
+                self._ids_tip = tip
+                return
+            stdin.write(f"{parents[0]}\n".encode())
+            stdin.flush()
+            _sha, next_body = _read_object(stdout)
+            if next_body is None:
+                return
+            body = next_body
 
     def _applied_ids(self, tip: str | None) -> set[str]:
         """Batch ids in the history up to ``tip``, scanned incrementally."""
@@ -568,6 +599,14 @@ def _read_object(stream: Any) -> tuple[str | None, bytes | None]:
     sha, _typ, size = header.split()
     data = stream.read(int(size) + 1)
     return sha.decode(), data[:-1]
+
+
+def _trailers_in(commit: bytes) -> set[str]:
+    """Batch ids in the trailer block (last paragraph) of a raw commit object."""
+    message = commit.split(b"\n\n", 1)[1] if b"\n\n" in commit else b""
+    last = message.rstrip().rsplit(b"\n\n", 1)[-1].decode("utf-8", "replace")
+    prefix = f"{TRAILER}: "
+    return {ln[len(prefix) :].strip() for ln in last.splitlines() if ln.startswith(prefix)}
 
 
 def _trailer_values(root: Path, revs: str) -> set[str]:

@@ -29,11 +29,7 @@ _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0
 
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment every git command of the catalog runs with."""
-    env = dict(os.environ)
-    env.update(_BASE_ENV)
-    if extra:
-        env.update(extra)
-    return env
+    return {**os.environ, **_BASE_ENV, **(extra or {})}
 
 
 def run_git(

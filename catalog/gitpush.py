@@ -27,7 +27,14 @@ log = logging.getLogger(__name__)
 
 REBASE_INDEX = "catalog-rebase-index"
 _MAX_ATTEMPTS = 30
-_RETRY_REASONS = ("non-fast-forward", "fetch first", "stale info", "failed to lock", "cannot lock")
+_RETRY_REASONS = (
+    "non-fast-forward",
+    "fetch first",
+    "stale info",
+    "failed to lock",
+    "cannot lock",
+    "remote contains work that you do",
+)
 
 
 def push_branch(c: Committer, remote: str) -> None:
@@ -104,7 +111,9 @@ def _push(c: Committer, remote: str, sha: str) -> tuple[bool, str]:
     )
     if proc.returncode == 0:
         return True, ""
-    why = describe_failure(proc)
+    # --porcelain puts the verdict on stdout ("!  <ref>  [rejected] (fetch first)").
+    verdict = " ".join(proc.stdout.decode("utf-8", "replace").split())
+    why = f"{verdict} {describe_failure(proc)}".strip()
     if any(r in why for r in _RETRY_REASONS):
         return False, why
     raise GitError(f"cannot push {c.branch} to {remote}: {why}")

@@ -17,12 +17,15 @@ GitCatalog = Callable[..., Path]
 
 @pytest.fixture
 def git_catalog(make_catalog: MakeCatalog) -> GitCatalog:
-    """The base catalog (plus ``files``) committed on branch main."""
+    """The base catalog (plus ``files``) committed on branch main.
+
+    git's own fsyncs stay at git's default here: the tests kill processes, they do not cut
+    the power, and ``core.fsync=all`` (what ``catalog init`` sets) costs ~100 ms a commit
+    on a busy disk. The committer's own writes are fsynced either way.
+    """
 
     def make(files: dict[str, str | bytes | None] | None = None) -> Path:
-        root = make_catalog(files, git_init=True)
-        git(root, "config", "core.fsync", "all")
-        return root
+        return make_catalog(files, git_init=True)
 
     return make
 

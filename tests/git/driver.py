@@ -14,6 +14,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import threading
+import traceback
 from pathlib import Path
 
 from catalog.crashpoints import ENV_VAR, crash_point
@@ -62,12 +63,15 @@ def drain(root: str, queue: str, crash_at: str = "", remote: str = "") -> None:
                 c.push()
 
 
-def commit_many(root: str, name: str, n: int, remote: str = "", threads: int = 1) -> None:
+def commit_many(
+    root: str, name: str, n: int, remote: str = "", threads: int = 1, session: bool = True
+) -> None:
     """``threads`` threads each commit ``n`` new records (and push, with a remote).
 
-    Exits with status 1 if any commit raised.
+    Raises SystemExit(1) if any commit raised.
     """
-    os.setsid()
+    if session:
+        os.setsid()
     errors: list[BaseException] = []
     with Committer(Path(root), remote=remote or None, lock_timeout=300) as c:
 
@@ -81,9 +85,9 @@ def commit_many(root: str, name: str, n: int, remote: str = "", threads: int = 1
                     )
                     if remote:
                         c.push()
-            except BaseException as exc:  # reported through the exit status
+            except Exception as exc:  # reported through the exit status
+                traceback.print_exc()
                 errors.append(exc)
-                raise
 
         pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
         for th in pool:

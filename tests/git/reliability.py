@@ -28,7 +28,6 @@ def build_template(root: Path) -> Path:
     tags = {f"records/tags/t{i}.yaml": tag_text(i, "start") for i in range(TAGS)}
     write_files(root, dict(BASE_FILES) | tags)
     git(root, "init", "-q", "--initial-branch=main")
-    git(root, "config", "core.fsync", "all")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial catalog")
     return root
