@@ -57,6 +57,8 @@ def authenticate(
     signature = _header(headers, HEADER_SIGNATURE)
     if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
         raise Refused(401, f"{HEADER_TIMESTAMP} must be integer Unix seconds", code="unsigned")
+    if not signature.isascii():
+        raise Refused(401, f"{HEADER_SIGNATURE} must be ASCII (ed25519=<base64>)", code="unsigned")
     if not IDEMPOTENCY_KEY.fullmatch(key):
         raise Refused(
             400,

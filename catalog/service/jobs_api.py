@@ -34,7 +34,7 @@ class RenewRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, strict=True)
 
-    attempt: int = Field(ge=1)
+    attempt: int = Field(ge=1, le=1_000_000)
     """Attempt number the claim returned."""
 
 

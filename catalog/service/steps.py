@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 from catalog.errors import CatalogError
@@ -80,9 +79,8 @@ def plan_jobs(svc: Service) -> str:
 
 
 def build(svc: Service) -> str:
-    """Rebuild the site from the current records."""
-    # Looked up at call time: the site builder is the publish package's entry point.
-    build_site = import_module("catalog.publish").build_site
-    out = svc.config.root / svc.config.site.output
-    build_site(svc.live.records, svc.config, out)
-    return f"site built in {svc.config.site.output}"
+    """Rebuild the site; only pages whose inputs changed are written again."""
+    from catalog.publish import build_site
+
+    report = build_site(svc.config.root)
+    return f"{report.written} of {report.files} file(s) written in {svc.config.site.output}"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from catalog.service.app import create_app, service_of
 from catalog.service.server import ServerThread
 from catalog.service.settings import ServiceSettings
 from catalog.signing import public_key_text, signed_headers
-from tests.conftest import MakeCatalog, git
+from tests.conftest import BASE_FILES, MakeCatalog, git, write_files
 
 WORKERS = ("w1", "w2", "flood", "off")
 """Workers of the test catalog; 'off' is disabled."""
@@ -63,17 +66,43 @@ class Catalog:
             return c.execute("SELECT id, worker, key, state FROM reports ORDER BY id").fetchall()
 
 
+def catalog_files(keys: dict[str, Ed25519PrivateKey]) -> dict[str, str]:
+    """The files of the test catalog: the base one, four workers and experiment 'exp'."""
+    files: dict[str, str] = {
+        f"records/workers/{n}.yaml": worker_yaml(n, k, enabled=n != "off") for n, k in keys.items()
+    }
+    files["records/experiments/exp.yaml"] = experiment_yaml("exp", 8)
+    files[".gitignore"] = ".catalog/\n_site/\n"
+    return files
+
+
 @pytest.fixture
 def catalog(make_catalog: MakeCatalog) -> Catalog:
     """A committed catalog with workers w1, w2, flood (enabled), off (disabled), and one
     experiment 'exp' of 8 pending blocks."""
     keys = {name: Ed25519PrivateKey.generate() for name in WORKERS}
-    files: dict[str, str | bytes | None] = {
-        f"records/workers/{n}.yaml": worker_yaml(n, k, enabled=n != "off") for n, k in keys.items()
+    root = make_catalog(dict(catalog_files(keys)), git_init=True)
+    return Catalog(root, keys)
+
+
+@pytest.fixture(scope="module")
+def module_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The same catalog, shared by the tests of one module (set up before the per-test
+    isolation, so git gets its identity explicitly)."""
+    keys = {name: Ed25519PrivateKey.generate() for name in WORKERS}
+    root = tmp_path_factory.mktemp("shared") / "cat"
+    write_files(root, {**BASE_FILES, **catalog_files(keys)})
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "Test User",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test User",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
     }
-    files["records/experiments/exp.yaml"] = experiment_yaml("exp", 8)
-    files[".gitignore"] = ".catalog/\n_site/\n"
-    root = make_catalog(files, git_init=True)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "initial"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
     return Catalog(root, keys)
 
 
@@ -133,21 +162,22 @@ class Live:
 LiveFactory = Callable[..., Live]
 
 
+@contextmanager
+def serving(cat: Catalog, *, background: bool = False, **over: Any) -> Iterator[Live]:
+    """The real app for ``cat`` under waitress on 127.0.0.1, stopped on leaving."""
+    app = create_app(load_config(cat.root), settings(**over), background=background)
+    try:
+        with ServerThread(app, service_of(app).settings) as server, requests.Session() as http:
+            yield Live(app, server.url, http)
+    finally:
+        service_of(app).stop()
+
+
 @pytest.fixture
 def live_service(catalog: Catalog) -> Iterator[LiveFactory]:
     """Start the real app under waitress on 127.0.0.1 (``background`` threads optional)."""
-    started: list[tuple[Flask, ServerThread]] = []
-
-    def start(*, background: bool = False, **over: Any) -> Live:
-        app = create_app(load_config(catalog.root), settings(**over), background=background)
-        server = ServerThread(app, service_of(app).settings).__enter__()
-        started.append((app, server))
-        return Live(app, server.url, requests.Session())
-
-    yield start
-    for app, server in reversed(started):
-        server.stop()
-        service_of(app).stop()
+    with ExitStack() as stack:
+        yield lambda **kw: stack.enter_context(serving(catalog, **kw))
 
 
 def block_status(cat: Catalog, block: str, experiment: str = "exp") -> str:
