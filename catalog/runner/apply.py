@@ -13,8 +13,8 @@ from typing import Any
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from catalog.committer import Edit
 from catalog.errors import CatalogError
+from catalog.gitrepo import Edit
 from catalog.models import Experiment, Training
 from catalog.records import Entry, Records
 from catalog.runner.plan import block_inputs, block_key

@@ -18,8 +18,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from catalog.committer import Committer
 from catalog.errors import CatalogError
+from catalog.gitrepo import Committer
 from catalog.runner.apply import report_edits
 from catalog.runner.report import Report
 from catalog.runner.worker import run_job

@@ -23,6 +23,10 @@ from catalog.sync.storage import Storage, open_storage
 CHUNK = 1024 * 1024
 
 
+class OtherContent(StorageError):
+    """The path is taken by a file with other content (files are never replaced)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Stored:
     """Where an output landed and what it hashes to."""
@@ -134,7 +138,7 @@ def store(
         # Content-addressed paths: the same file stored by an earlier run is reused as is.
         found = storage.digest(relative_path, algorithm, st)
         if found.digest != digest:
-            raise StorageError(
+            raise OtherContent(
                 storage.name,
                 f"{relative_path} already exists with other content; refusing to replace it",
             )

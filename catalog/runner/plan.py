@@ -247,8 +247,9 @@ def _dataset_input(
         assert isinstance(repo, Repository)
         if repo.offline:
             continue
-        candidates.append((repo.personal, fr, repo_entry))
-    candidates.sort(key=lambda c: c[0])  # shared repositories before personal ones
+        # Shared before personal repositories; local folders before remote stores.
+        candidates.append(((repo.personal, repo.type.value != "local"), fr, repo_entry))
+    candidates.sort(key=lambda c: c[0])
     for _, fr, repo_entry in candidates:
         ref = FileRef(fr.repository, fr.relative_path, d.hash, d.hash_algorithm.value, d.file_size)
         if verified(ref):

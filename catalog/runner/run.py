@@ -10,15 +10,16 @@ once per session, so a block that failed is not retried forever.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.committer import Committer
 from catalog.config import CatalogConfig, load_config
 from catalog.errors import GitError
 from catalog.gitcmd import git_text
+from catalog.gitrepo import Committer
 from catalog.records import Records
 from catalog.runner.apply import StaleReportError, batch_edits
 from catalog.runner.backends import Backend, open_backend
@@ -53,6 +54,14 @@ class RunSummary:
     outcomes: list[JobOutcome] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
     waiting: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time per phase: load, plan, run, record."""
+
+    def timed(self, phase: str, since: float) -> float:
+        """Add the time since ``since`` to ``phase``; return now."""
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - since
+        return now
 
     @property
     def failed(self) -> bool:
@@ -135,8 +144,11 @@ def run_catalog(
         with Committer(config.root) as committer:
             wave = 0
             while True:
+                t = time.perf_counter()
                 records = load_catalog(config.root)
+                t = summary.timed("load", t)
                 plan = _plan(records, config, experiments=experiments, force=force, exclude=ran)
+                t = summary.timed("plan", t)
                 summary.waiting = plan.waiting
                 jobs = plan.jobs
                 if max_jobs is not None:
@@ -149,8 +161,10 @@ def run_catalog(
                 ran.update(j.id for j in jobs)
                 counts.add("queued", len(jobs))
                 reports, interrupted = _run_wave(jobs, be, counts)
+                t = summary.timed("run", t)
                 launched += sum(j.action == "run" for j in jobs)
                 sha = _record(committer, records, reports, force, f"run:{session}:{wave}", summary)
+                summary.timed("record", t)
                 if sha is not None:
                     summary.commits.append(sha)
                 if interrupted:

@@ -22,6 +22,7 @@ import shutil
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,17 @@ EXCERPT_BYTES = 4096
 
 class JobError(CatalogError):
     """Why a job failed before or after its command ran (inputs, outputs, results)."""
+
+
+_CLEANER: ThreadPoolExecutor | None = None
+
+
+def _cleaner() -> ThreadPoolExecutor:
+    """One background thread per process that deletes finished working folders."""
+    global _CLEANER
+    if _CLEANER is None:
+        _CLEANER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-cleanup")
+    return _CLEANER
 
 
 def env_name(input_name: str) -> str:
@@ -90,7 +102,8 @@ def run_job(
     given = runs_dir or spec.get("runs_dir")
     runs = Path(given) if given else catalog_root / ".catalog" / "runs"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    run_dir = runs / _slug(spec["job_id"]) / f"{stamp}-a{spec.get('attempt', 1)}"
+    # One flat folder per run (metadata operations are what a trivial job costs most).
+    run_dir = runs / f"{stamp}-{_slug(spec['job_id'])}-a{spec.get('attempt', 1)}"
     queued_at = spec.get("queued_at")
     queuing = max(0.0, time.time() - queued_at) if isinstance(queued_at, int | float) else None
     try:
@@ -193,14 +206,26 @@ def _collect_outputs(
         algorithm = str(out["repository"].get("hash_algorithm") or "sha256")
         digest, size = files.hash_file(path, algorithm)
         try:
-            where = files.store(
-                storage,
-                f"{prefix}/{digest[:16]}/{out['path']}",
-                algorithm=algorithm,
-                digest=digest,
-                size=size,
-                path=path,
-            )
+            try:
+                where = files.store(
+                    storage,
+                    f"{prefix}/{out['path']}",
+                    algorithm=algorithm,
+                    digest=digest,
+                    size=size,
+                    path=path,
+                )
+            except files.OtherContent:
+                # Same inputs and code, other bytes (a command that is not deterministic):
+                # the earlier output stays; this one goes beside it, named by its checksum.
+                where = files.store(
+                    storage,
+                    f"{prefix}/{digest[:16]}/{out['path']}",
+                    algorithm=algorithm,
+                    digest=digest,
+                    size=size,
+                    path=path,
+                )
         except (OSError, CatalogError) as exc:
             raise JobError(f"output '{out['name']}' could not be stored: {exc}") from None
         stored.append(
@@ -248,7 +273,7 @@ def _failure(o: Outcome, timeout: float | None, stderr: str) -> str:
 def _run_block(spec: dict[str, Any], root: Path, run_dir: Path) -> Report:
     base = _base(spec)
     work = run_dir / "work"
-    work.mkdir(parents=True)
+    work.mkdir(parents=True)  # fresh: the folder name holds the time to the microsecond
     repos = files.Repositories(root)
     staged = _stage_inputs(spec, repos, work)
     staged_bytes = sum(p.stat().st_size for p in staged.values())
@@ -284,8 +309,9 @@ def _run_block(spec: dict[str, Any], root: Path, run_dir: Path) -> Report:
     written = sum(o.file_size for o in outputs)
     if metrics.data_written_bytes is None:
         metrics.data_written_bytes = written
-    # The logs stay; the working copy of inputs and outputs is not needed any more.
-    shutil.rmtree(work, ignore_errors=True)
+    # The logs stay; the working copy of inputs and outputs is not needed any more. It is
+    # deleted in the background, so this process can take its next job meanwhile.
+    _cleaner().submit(shutil.rmtree, work, ignore_errors=True)
     return Report.model_validate(
         {**fields, "status": "done", "outputs": outputs, "results": results}
     )

@@ -74,16 +74,18 @@ class LocalBackend:
         free = self.slots
         running: dict[Future[dict[str, object]], tuple[Job, int]] = {}
         while queue or running:
-            for item in list(queue):
-                job, attempt = item
+            waiting: deque[tuple[Job, int]] = deque()
+            while queue and free > 0:
+                job, attempt = queue.popleft()
                 if job.slots > free:
+                    waiting.append((job, attempt))  # smaller jobs behind it may fit now
                     continue
-                queue.remove(item)
                 spec = retry_spec(job, attempt)
                 running[self._executor().submit(run_job_json, spec)] = (job, attempt)
                 free -= job.slots
                 if on_event is not None:
                     on_event("started", job)
+            queue.extendleft(reversed(waiting))
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 job, attempt = running.pop(future)
