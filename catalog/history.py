@@ -154,6 +154,54 @@ def _walk(
     return found
 
 
+def _walk_one(
+    repo: git.Repo, rev: str, path: str, limit: int | None
+) -> list[tuple[CommitInfo, FileChange]]:
+    """The commits that touched one file, following renames: a ``git log`` limited to the
+    file's name (fast: git skips every other path), and where the file first appears, a
+    rename check of that one commit to carry on under the earlier name."""
+    hits: list[tuple[CommitInfo, FileChange]] = []
+    name = path
+    while True:
+        args = ["log", "--raw", "-z", "--no-abbrev", _FORMAT, rev, "--", name]
+        origin: tuple[str, str] | None = None
+        for info, changes in _parse_log(_stream(repo, *args)):
+            ch = next((c for c in changes if c.new_path == name), None)
+            if ch is None:
+                continue  # a merge: no diff of its own
+            if ch.status == "A":
+                ch = _renamed_to(repo, info.sha, name) or ch
+            hits.append((info, ch))
+            if limit is not None and len(hits) >= limit:
+                return hits
+            if ch.status == "A":
+                return hits
+            if ch.status == "R":
+                origin = (f"{info.sha}^", ch.old_path)
+                break
+        if origin is None:
+            return hits
+        rev, name = origin
+
+
+def _renamed_to(repo: git.Repo, sha: str, path: str) -> FileChange | None:
+    """The rename that created ``path`` in commit ``sha``, if it was one."""
+    raw = repo.git.diff_tree(
+        "-r", "-z", "-M", "--raw", "--no-abbrev", "--no-commit-id", "--root", sha
+    )
+    tokens = raw.split("\0")
+    i = 0
+    while i < len(tokens) - 1:
+        meta = tokens[i].split()
+        if len(meta) >= 5 and meta[4].startswith("R"):
+            if tokens[i + 2] == path:
+                return FileChange("R", tokens[i + 1], path, meta[2], meta[3])
+            i += 3
+        else:
+            i += 2
+    return None
+
+
 def _head(repo: git.Repo) -> str | None:
     try:
         return str(repo.head.commit.hexsha)
@@ -189,7 +237,7 @@ def record_history(root: Path, path: str, limit: int | None = None) -> list[Hist
         head = _head(repo)
         if head is None:
             return []
-        hits = _walk(repo, head, [path], limit)[path]
+        hits = _walk_one(repo, head, path, limit)
         blobs = read_blobs(
             repo, [b for _, ch in hits for b in (ch.old_blob, ch.new_blob) if b is not None]
         )

@@ -76,6 +76,9 @@ def test_a_new_file_under_an_old_name_is_another_record(git_catalog: GitCatalog)
         "Move raw away",
         "initial catalog",
     ]
+    # One record's history (a log of its own names) agrees with the one-pass walk.
+    for path, commits in histories.items():
+        assert [e.commit for e in record_history(root, path)] == commits
 
 
 def test_file_histories_cover_every_record_and_respect_the_limit(
