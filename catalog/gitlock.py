@@ -34,6 +34,16 @@ _MUTEXES: dict[str, threading.Lock] = {}
 _MUTEXES_GUARD = threading.Lock()
 
 
+def _forget_mutexes() -> None:
+    # A child forked while another thread held a mutex would inherit it locked forever.
+    global _MUTEXES_GUARD
+    _MUTEXES.clear()
+    _MUTEXES_GUARD = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_mutexes)
+
+
 def _mutex(key: str) -> threading.Lock:
     with _MUTEXES_GUARD:
         return _MUTEXES.setdefault(key, threading.Lock())
@@ -109,6 +119,12 @@ def release_writer_lock(git_dir: Path, fd: int) -> None:
 # ---------------------------------------------------------------- git's lock files
 
 
+_READ_ONLY = frozenset(
+    (b"cat-file", b"log", b"rev-list", b"ls-tree", b"diff-tree", b"show", b"rev-parse")
+)
+"""git commands that never take a lock (GitPython keeps ``git cat-file`` helpers alive)."""
+
+
 def live_git_pids(worktree: Path, git_dir: Path, lock: Path | None = None) -> list[int]:
     """Pids of running git processes that work in this repository or hold ``lock`` open.
 
@@ -127,23 +143,28 @@ def live_git_pids(worktree: Path, git_dir: Path, lock: Path | None = None) -> li
     for entry in entries:
         if not entry.isdigit() or int(entry) == me:
             continue
-        base = f"/proc/{entry}"
         try:
-            with open(f"{base}/comm", "rb") as fh:
-                comm = fh.read().strip()
-            if comm.startswith(b"git"):
-                cwd = os.readlink(f"{base}/cwd")
-                if any(cwd == p or cwd.startswith(p + os.sep) for p in places):
-                    found.append(int(entry))
-                    continue
-            if target is not None and comm.startswith(b"git"):
-                for fd in os.listdir(f"{base}/fd"):
-                    if os.readlink(f"{base}/fd/{fd}") == target:
-                        found.append(int(entry))
-                        break
+            if _holds(f"/proc/{entry}", places, target):
+                found.append(int(entry))
         except OSError:
-            continue  # the process ended or is not ours to look at
+            continue  # the process ended, or is not ours to look at
     return found
+
+
+def _holds(proc: str, places: tuple[str, ...], target: str | None) -> bool:
+    with open(f"{proc}/comm", "rb") as fh:
+        if not fh.read().startswith(b"git"):
+            return False
+    with open(f"{proc}/cmdline", "rb") as fh:
+        argv = fh.read().split(b"\0")
+    if len(argv) > 1 and argv[1] in _READ_ONLY:
+        return False
+    cwd = os.readlink(f"{proc}/cwd")
+    if any(cwd == p or cwd.startswith(p + os.sep) for p in places):
+        return True
+    if target is not None:
+        return any(os.readlink(f"{proc}/fd/{fd}") == target for fd in os.listdir(f"{proc}/fd"))
+    return False
 
 
 def wait_for_git_lock(

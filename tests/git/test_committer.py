@@ -10,6 +10,7 @@ import pytest
 import catalog.committer
 from catalog.errors import GitError, RecordError, SchemaError, YAMLSyntaxError
 from catalog.gitrepo import Committer, Edit
+from catalog.scaffold import init_catalog
 from tests.git.conftest import GitCatalog, batch_ids, git, show, tag_yaml, write_files
 
 NEW = "records/tags/new.yaml"
@@ -200,3 +201,13 @@ def test_detached_head_needs_a_branch(git_catalog: GitCatalog) -> None:
 def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="is not a git repository"):
         Committer(tmp_path)
+
+
+def test_first_commit_of_a_new_catalog(tmp_path: Path) -> None:
+    init_catalog(tmp_path / "new")
+    with Committer(tmp_path / "new") as c:
+        result = c.apply([Edit(NEW, tag_yaml("new").encode())], "First record")
+    root = tmp_path / "new"
+    assert git(root, "log", "--format=%s") == "First record\n"
+    assert git(root, "ls-tree", "-r", "--name-only", "HEAD") == f"{NEW}\n"
+    assert result.sha == git(root, "rev-parse", "main").strip()

@@ -102,3 +102,17 @@ def test_writers_wait_for_each_other(git_catalog: GitCatalog) -> None:
         holder.wait()
     with Committer(root, lock_timeout=5) as c:
         assert c.apply([Edit(NEW, tag_yaml("new").encode())], "free again").sha
+
+
+def test_a_reading_git_does_not_keep_a_stale_lock(git_catalog: GitCatalog) -> None:
+    """GitPython keeps `git cat-file` running in the repository; it never holds a lock."""
+    root = git_catalog()
+    reader = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE)
+    try:
+        (root / ".git/index.lock").write_text("")
+        with Committer(root, lock_wait=0.2, lock_timeout=5) as c:
+            assert c.apply([Edit(NEW, tag_yaml("new").encode())], "while reading").sha
+    finally:
+        assert reader.stdin is not None
+        reader.stdin.close()
+        reader.wait()
