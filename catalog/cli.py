@@ -456,3 +456,40 @@ def worker_keygen(name: str, root: Path, key_path: Path | None, comment: str) ->
     path, public = keygen_worker(root, name, key_path=key_path, comment=comment)
     click.echo(f"wrote the private key to {path} (mode 0600); keep it on the worker only")
     click.echo(f"added {public} to worker '{name}'; commit the record to activate it")
+
+
+@main.command()
+@root_option
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run one full pass (sync, jobs, reports, site) with the webhook live, then exit.",
+)
+@click.option(
+    "--timeout", type=float, default=900.0, show_default=True, help="Longest --once run (s)."
+)
+@reports_errors
+def serve(root: Path, host: str | None, port: int | None, once: bool, timeout: float) -> None:
+    """Run the sync service: site, status page, worker webhook, scheduled sync and jobs."""
+    import logging
+
+    from catalog.service.run import serve as run_service
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+    def ready(url: str) -> None:
+        click.echo(f"serving on {url}  (site /, status /status, API /api/v1/)", err=True)
+
+    outcome = run_service(root, once=once, timeout=timeout, on_ready=ready, host=host, port=port)
+    if outcome is not None:
+        jobs = ", ".join(f"{n} {state}" for state, n in outcome.jobs.items() if n) or "none"
+        click.echo(
+            f"settled in {outcome.seconds} s: {outcome.cycles} cycle(s), "
+            f"{outcome.applied} report(s) applied, {outcome.parked} parked; jobs: {jobs}"
+        )
+        for failure in outcome.failed_steps:
+            click.echo(f"failed: {failure}", err=True)
+        if not outcome.ok:
+            sys.exit(1)

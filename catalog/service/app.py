@@ -58,7 +58,8 @@ def start_background(svc: Service) -> None:
     svc.committer = make_committer(svc)
     svc.drainer = Drainer(svc)
     svc.scheduler = Scheduler(svc)
-    svc.drainer.on_commit = svc.scheduler.request_build
+    if svc.settings.replan_after_commit:
+        svc.drainer.on_commit = svc.scheduler.request_replan
     svc.drainer.start()
     if svc.settings.local_workers > 0:
         svc.pool = LocalPool(svc)

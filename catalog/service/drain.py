@@ -207,6 +207,9 @@ class Drainer:
             self._backoff(str(exc))
             return
         self._delay = 0.0
+        # Records first, then the journal: whoever sees a report done (the planner) must
+        # also see the records it changed.
+        self.svc.live.refresh(result.changed)
         self.svc.journal.done(ids, result.sha)
         self.commits += 1 if result.sha else 0
         self.applied += len(ids)
@@ -216,6 +219,5 @@ class Drainer:
             "reports": len(ids),
             "at": time.time(),
         }
-        self.svc.live.refresh(result.changed)
         if self.on_commit is not None and result.changed:
             self.on_commit(list(result.changed))

@@ -23,6 +23,7 @@ class LiveRecords:
         self.root = root
         self._lock = threading.Lock()
         self._records = Records([])
+        self._version = 0
         self.problems: list[Problem] = []
 
     @property
@@ -32,17 +33,22 @@ class LiveRecords:
 
     def reload(self) -> list[Problem]:
         """Load and check the whole catalog; keep the old records if it has errors."""
-        result = validate(self.root)
-        with self._lock:
-            self.problems = result.problems
-            if count_errors(result.problems) and len(self._records):
-                log.warning(
-                    "the catalog has %d error(s); the service keeps the records it had",
-                    count_errors(result.problems),
-                )
-                return result.problems
-            self._records = result.records
-        return result.problems
+        while True:
+            seen = self._version
+            result = validate(self.root)
+            with self._lock:
+                if self._version != seen:
+                    continue  # a commit was applied meanwhile: what we read may predate it
+                self.problems = result.problems
+                if count_errors(result.problems) and len(self._records):
+                    log.warning(
+                        "the catalog has %d error(s); the service keeps the records it had",
+                        count_errors(result.problems),
+                    )
+                    return result.problems
+                self._records = result.records
+                self._version += 1
+            return result.problems
 
     def refresh(self, paths: Iterable[str]) -> None:
         """Re-read the record files at ``paths`` (changed by a commit of the service)."""
@@ -59,6 +65,7 @@ class LiveRecords:
                     if entry is not None:
                         keep[rel] = entry
             self._records = Records([keep[p] for p in sorted(keep)])
+            self._version += 1
 
     def worker(self, name: str) -> Worker | None:
         """The worker record called ``name``, or None."""

@@ -2,8 +2,9 @@
 
 A cycle runs at start, every ``sync_interval_s`` and when GitHub says the branch moved.
 Requests that arrive during a cycle are coalesced into one more cycle after it. Commits of
-the committer thread ask for a site build only, coalesced the same way; a build never runs
-alongside a sync or another build.
+the committer thread ask for a re-plan (validate, plan, build: jobs that became ready are
+offered, pages rebuilt), coalesced the same way; a sync or build never runs alongside
+another.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ CYCLE: tuple[tuple[str, Step], ...] = (
 """The steps of a full cycle, in order; a failed pull or validate ends the cycle early.
 (sync loads and checks the catalog on its own; validate then reloads what sync committed.)"""
 
+REPLAN: tuple[tuple[str, Step], ...] = (
+    ("validate", steps.reload),
+    ("plan", steps.plan_jobs),
+    ("build", steps.build),
+)
+"""After commits of the committer thread: jobs that became ready are planned, pages rebuilt."""
+
 MUST_PASS = frozenset({"pull", "validate"})
 
 
@@ -44,15 +52,15 @@ class Scheduler:
         self.svc = svc
         self._cond = threading.Condition()
         self._want_cycle: str | None = "start" if svc.settings.cycle_at_start else None
-        self._want_build = False
+        self._want_replan = False
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
         self.running: str | None = None
         self.coalesced = 0
         self.cycles = 0
-        self.builds = 0
+        self.replans = 0
         self.last_cycle: dict[str, Any] | None = None
-        self.last_build: dict[str, Any] | None = None
+        self.last_replan: dict[str, Any] | None = None
         self.next_due: float | None = None
         self.done = threading.Event()
         """Set after each cycle (tests and --once wait on it)."""
@@ -76,29 +84,32 @@ class Scheduler:
             self._want_cycle = self._want_cycle or reason
             self._cond.notify_all()
 
-    def request_build(self, paths: list[str] | None = None) -> None:
-        """Ask for a site build (after commits); coalesced."""
-        del paths  # the builder works out what changed itself
-        if not self.svc.settings.build_after_commit:
-            return
+    def request_replan(self, paths: list[str] | None = None) -> None:
+        """After commits: plan what became ready and rebuild the site (coalesced)."""
+        del paths  # planning and the site builder work out what changed themselves
         with self._cond:
-            self._want_build = True
+            self._want_replan = True
             self._cond.notify_all()
+
+    def idle(self) -> bool:
+        """Nothing running and nothing asked for."""
+        with self._cond:
+            return self.running is None and self._want_cycle is None and not self._want_replan
 
     def summary(self) -> dict[str, Any]:
         """The scheduler's state, for the status API and page."""
         return {
             "running": self.running,
             "cycles": self.cycles,
-            "builds": self.builds,
+            "replans": self.replans,
             "coalesced_requests": self.coalesced,
             "pending_cycle": self._want_cycle,
-            "pending_build": self._want_build,
+            "pending_replan": self._want_replan,
             "next_due_in_s": None
             if self.next_due is None
             else round(max(0.0, self.next_due - time.time()), 1),
             "last_cycle": self.last_cycle,
-            "last_build": self.last_build,
+            "last_replan": self.last_replan,
         }
 
     def _next(self) -> tuple[str, str] | None:
@@ -110,14 +121,14 @@ class Scheduler:
                     self._want_cycle = "schedule"
                 if self._want_cycle is not None:
                     reason, self._want_cycle = self._want_cycle, None
-                    self._want_build = False  # a cycle builds too
+                    self._want_replan = False  # a cycle plans and builds too
                     self.next_due = now + interval if interval > 0 else None
                     self.running = "cycle"
                     return "cycle", reason
-                if self._want_build:
-                    self._want_build = False
-                    self.running = "build"
-                    return "build", "commit"
+                if self._want_replan:
+                    self._want_replan = False
+                    self.running = "replan"
+                    return "replan", "reports applied"
                 wait = None if self.next_due is None else max(0.0, self.next_due - now)
                 self._cond.wait(wait)
         return None
@@ -133,8 +144,8 @@ class Scheduler:
                     self.last_cycle = self._steps(CYCLE, reason)
                     self.cycles += 1
                 else:
-                    self.last_build = self._steps((("build", steps.build),), reason)
-                    self.builds += 1
+                    self.last_replan = self._steps(REPLAN, reason)
+                    self.replans += 1
             finally:
                 with self._cond:
                     self.running = None

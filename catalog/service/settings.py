@@ -50,10 +50,12 @@ class ServiceSettings(BaseModel):
     """How long a claimed job stays leased to a silent worker before it is offered again."""
     sync_interval_s: float = Field(3600.0, ge=0)
     """Seconds between scheduled sync cycles (0: only at start and on GitHub pushes)."""
+    sync_repositories: list[str] = []
+    """Repositories the scheduled sync looks at (default: every one that is not offline)."""
     cycle_at_start: bool = True
     """Run a cycle (pull, sync, validate, plan, build) as soon as the service starts."""
-    build_after_commit: bool = True
-    """Rebuild the site after the committer thread applied reports."""
+    replan_after_commit: bool = True
+    """After the committer thread applied reports: plan newly ready jobs, rebuild the site."""
     branch: str = "main"
     """Branch whose GitHub push events trigger a cycle."""
     local_workers: int = Field(2, ge=0)

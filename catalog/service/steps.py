@@ -35,9 +35,11 @@ def reload(svc: Service) -> str:
 
 def sync(svc: Service) -> str:
     """Check every file record against storage, write the sync report, commit what changed."""
+    from catalog.sync.run import SyncOptions
     from catalog.sync.run import sync as run_sync
 
-    outcome = run_sync(svc.config.root, config=svc.config)
+    options = SyncOptions(repositories=tuple(svc.settings.sync_repositories))
+    outcome = run_sync(svc.config.root, options, config=svc.config)
     totals = outcome.report.totals()
     found = ", ".join(f"{n} {status}" for status, n in totals.items() if n) or "no files"
     return found + (f"; committed {outcome.commit[:12]}" if outcome.commit else "")

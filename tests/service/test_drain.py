@@ -13,7 +13,7 @@ from tests.service.conftest import (
     wait_for,
 )
 
-QUIET = {"background": True, "cycle_at_start": False, "build_after_commit": False}
+QUIET = {"background": True, "cycle_at_start": False, "replan_after_commit": False}
 
 
 def drained(cat: Catalog) -> bool:

@@ -26,7 +26,7 @@ def deliver(live: Live, body: bytes, event: str = "push", secret: str = SECRET) 
 @pytest.fixture
 def hooked(live_service: LiveFactory, monkeypatch: pytest.MonkeyPatch) -> Live:
     monkeypatch.setenv("CATALOG_GITHUB_SECRET", SECRET)
-    return live_service(background=True, cycle_at_start=False, build_after_commit=False)
+    return live_service(background=True, cycle_at_start=False, replan_after_commit=False)
 
 
 def test_hook_is_off_without_a_secret(live_service: LiveFactory) -> None:

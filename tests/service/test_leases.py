@@ -38,7 +38,7 @@ def claim(cat: Catalog, live: Live, worker: str, **ask: Any) -> dict[str, Any] |
 
 @pytest.fixture
 def pulling(catalog: Catalog, live_service: LiveFactory) -> Live:
-    live = live_service(background=True, build_after_commit=False, lease_s=LEASE_S)
+    live = live_service(background=True, replan_after_commit=False, lease_s=LEASE_S)
     scheduler = service_of(live.app).scheduler
     assert scheduler is not None
     wait_for(lambda: scheduler.cycles == 1)  # the first cycle plans and offers the jobs

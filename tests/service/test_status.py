@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.service.conftest import Catalog, LiveFactory, encode, report, sign, wait_for
 
-QUIET = {"background": True, "cycle_at_start": False, "build_after_commit": False}
+QUIET = {"background": True, "cycle_at_start": False, "replan_after_commit": False}
 
 
 def test_healthz(live_service: LiveFactory) -> None:
