@@ -309,11 +309,12 @@ def _scan(folder: str, rel: str, paths: list[str], stats: list[StatKey]) -> None
             if key[-1] == "/":
                 _scan(f"{folder}/{de.name}", rel + key, paths, stats)
             elif key.endswith(SUFFIXES):
+                paths.append(rel + key)
                 try:
                     st = de.stat()
-                except OSError:
+                except OSError:  # e.g. a dangling link: kept, so that loading reports it
+                    stats.append((-1, -1, -1))
                     continue
-                paths.append(rel + key)
                 stats.append((st.st_size, st.st_mtime_ns, st.st_ino))
     finally:
         os.close(fd)

@@ -20,14 +20,19 @@ from __future__ import annotations
 
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import SingleQuotedScalarString
-from ruamel.yaml.util import load_yaml_guess_indent
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
 
 from catalog.errors import YAMLSyntaxError
 
@@ -190,6 +195,17 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = exc.problem or exc.context or "malformed YAML"
         raise YAMLSyntaxError(path, line, col, f"YAML syntax error: {msg}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise YAMLSyntaxError(
+            path,
+            line,
+            col,
+            f"character {char} is not allowed in YAML text",
+            hint="Remove it, or write it as an escape inside double quotes.",
+        ) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxError(path, 1, 1, f"YAML syntax error: {exc}") from None
     finally:
@@ -342,16 +358,96 @@ def _rt_yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
     return rt
 
 
+def guess_indent(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) of a file, for ruamel.yaml's dumper.
+
+    Nested mappings and block sequences are measured separately (ruamel.yaml's own guess
+    uses one number for both and re-indents the other kind); house style when absent.
+    """
+    mapping: int | None = None
+    sequence: int | None = None
+    offset: int | None = None
+    key_only: int | None = None  # indent of the last line that is 'key:' alone
+    for line in text.splitlines():
+        body = line.strip()
+        if not body or body.startswith("#"):
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        if key_only is not None:
+            if body.startswith("- ") and sequence is None:
+                after = body[1:]
+                offset = lead - key_only
+                sequence = offset + 1 + len(after) - len(after.lstrip(" "))
+            elif not body.startswith("-") and lead > key_only and mapping is None:
+                mapping = lead - key_only
+        if mapping is not None and sequence is not None:
+            break
+        key_only = lead if body.endswith(":") and not body.startswith("-") else None
+    offset = 2 if offset is None else max(offset, 0)
+    sequence = max(sequence if sequence is not None else offset + 2, offset + 2)
+    return mapping or 2, sequence, offset
+
+
+_NOT_IN_BLOCK = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters a literal or folded block scalar cannot hold (YAML's non-printables, CR)."""
+
+_BREAKS = re.compile("[\x85\u2028\u2029]")
+"""Unicode line breaks: libyaml folds them in plain and single-quoted text, so such text
+must be written double-quoted, where they are escaped (\\N, \\L, \\P)."""
+
+
+def _safe_text(value: str) -> Any:
+    if _BREAKS.search(value):
+        return DoubleQuotedScalarString(value)
+    if isinstance(value, LiteralScalarString | FoldedScalarString) and (
+        _NOT_IN_BLOCK.search(value) or value[:1] in (" ", "\n")
+    ):
+        return str(value)
+    return value
+
+
+def _writable(node: Any) -> None:
+    """Give text values and keys a style in which they read back unchanged.
+
+    ruamel.yaml gives a new value the block style (| or >) of the value it replaces, even
+    when the text cannot be written that way (a control character, a CR), or only with an
+    indentation indicator (text starting with a space or a line break), which it gets wrong
+    when the file's indent is not 2; and it writes the Unicode line breaks NEL, LS and PS
+    raw inside single quotes, where a reader folds them.
+    """
+    if isinstance(node, dict):
+        if any(isinstance(k, str) and _BREAKS.search(k) for k in node):
+            items = list(node.items())
+            node.clear()
+            node.update((_safe_text(k) if isinstance(k, str) else k, v) for k, v in items)
+        pairs: Any = list(node.items())
+        # Past ruamel.yaml's __setitem__, which would put a replaced value's style back.
+        setitem: Any = (
+            OrderedDict.__setitem__ if isinstance(node, OrderedDict) else dict.__setitem__
+        )
+    elif isinstance(node, list):
+        pairs, setitem = list(enumerate(node)), list.__setitem__
+    else:
+        return
+    for key, value in pairs:
+        if isinstance(value, str):
+            safe = _safe_text(value)
+            if safe is not value:
+                setitem(node, key, safe)
+        else:
+            _writable(value)
+
+
 def roundtrip_edit(text: str, edit: Callable[[Any], None]) -> str:
     """Apply ``edit`` to the round-trip tree of ``text`` and return the new text.
 
     Comments, key order, quoting and the indentation style of the file are kept.
     """
-    tree, ind, bsi = load_yaml_guess_indent(text)
-    # guess_indent reports the sequence indent (ind) and block-sequence offset (bsi).
-    rt = _rt_yaml(mapping=ind or 2, sequence=ind or 4, offset=bsi if bsi is not None else 2)
+    mapping, sequence, offset = guess_indent(text)
+    rt = _rt_yaml(mapping=mapping, sequence=sequence, offset=offset)
     tree = rt.load(text)
     edit(tree)
+    _writable(tree)
     buf = io.StringIO()
     rt.dump(tree, buf)
     return buf.getvalue()
