@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -12,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from catalog.cli import main
 from catalog.runner.backends.dask import DaskBackend, local_cluster
 from catalog.runner.jobs import Job
 from catalog.runner.run import run_catalog
 from catalog.validate import load_catalog
 from tests.conftest import git
+from tests.runner.conftest import experiment_yaml
 
 pytest.importorskip("distributed")
 
@@ -147,3 +151,22 @@ def test_a_job_whose_worker_dies_is_retried_once_then_failed(
     assert report.status == "failed"
     assert report.attempt == 2
     assert "died or was lost 2 times" in report.error_report
+
+
+def test_catalog_run_sends_jobs_to_the_scheduler_in_catalog_yaml(
+    backend: DaskBackend, runner_catalog: Callable[..., Path], tmp_path: Path
+) -> None:
+    address = backend.client.scheduler.address
+    where = tmp_path / "parent.pid"
+    script = f"import os, pathlib; pathlib.Path({str(where)!r}).write_text(str(os.getppid()))"
+    block = (
+        f"- name: a\n  command: [python, -c, {json.dumps(script)}]\n  inputs: []\n  outputs: []\n"
+    )
+    config = f"name: t\nrunner: {{backend: dask, dask: {{scheduler: '{address}'}}}}\n"
+    root = runner_catalog(
+        {"catalog.yaml": config, "records/experiments/e.yaml": experiment_yaml("e", block)}
+    )
+    result = CliRunner().invoke(main, ["run", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    workers = set(backend.client.run(os.getpid).values())
+    assert int(where.read_text()) in workers

@@ -81,6 +81,25 @@ def test_megabytes_of_output_keep_an_excerpt_and_the_whole_log(block_spec: Spec)
     assert report.stdout.endswith(f"wrote {len(INPUT)} bytes\n")
 
 
+def test_a_timeout_kills_what_the_command_started_too(block_spec: Spec, tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    script = (
+        "import subprocess, sys, time, pathlib; "
+        "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"pathlib.Path({str(pid_file)!r}).write_text(str(c.pid)); time.sleep(60)"
+    )
+    report = run(block_spec(command=["python", "-c", script], timeout_s=1))
+    assert report.status == "timed_out"
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        if "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
+            break  # a zombie waiting for its (gone) parent's reaper: dead
+        time.sleep(0.05)
+    alive = Path(f"/proc/{child}").exists()
+    assert not alive or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

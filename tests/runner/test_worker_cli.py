@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from catalog import signing
 from catalog.cli import main
 from catalog.models import Experiment
-from catalog.runner.plan import plan
 from catalog.validate import load_catalog
 from tests.conftest import git
 from tests.runner.conftest import block_yaml, experiment_yaml
@@ -128,9 +127,12 @@ def service() -> Iterator[str]:
 
 
 def _jobfile(root: Path) -> Path:
-    [job] = plan(load_catalog(root), root=root)
+    """The one ready job, as `catalog run --plan --format json` prints it."""
+    code, out = _invoke("run", "--plan", "--format", "json", "--root", str(root))
+    assert code == 0, out
+    [job] = json.loads(out)["jobs"]
     path = root.parent / "job.json"
-    path.write_text(json.dumps(job.spec))
+    path.write_text(json.dumps(job))
     return path
 
 

@@ -13,6 +13,7 @@ silent reschedules); the job is submitted once more as attempt 2, then reported 
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,8 @@ from catalog.runner.report import Report
 from catalog.runner.worker import run_job_json
 
 INSTALL = "pip install 'catalog[dask]'"
+WAIT_FOR_WORKERS_S = 60
+log = logging.getLogger(__name__)
 
 
 def _distributed() -> Any:
@@ -75,10 +78,22 @@ class DaskBackend:
         self.client = distributed.Client(address if address is not None else cluster)
 
     def _capacity(self) -> list[dict[str, float]]:
+        """Resources of each worker, once there is a worker (a restarted one may be coming)."""
+        try:
+            self.client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+        except TimeoutError:
+            raise CatalogError(
+                f"no Dask worker joined the cluster at {self.client.scheduler.address} "
+                f"within {WAIT_FOR_WORKERS_S} s"
+            ) from None
         workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
         return [dict(w.get("resources") or {}) for w in workers]
 
     def _resources(self, job: Job, capacity: list[dict[str, float]]) -> dict[str, float]:
+        if not any("slots" in c for c in capacity):
+            # Workers started without a 'slots' resource: Dask's own threads limit them.
+            log.warning("no worker declares a 'slots' resource; job slots are not enforced")
+            return {}
         wanted: dict[str, float] = {"slots": job.slots}
         if job.memory_mb is not None and any("memory_mb" in c for c in capacity):
             wanted["memory_mb"] = job.memory_mb
