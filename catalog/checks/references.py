@@ -15,7 +15,7 @@ def _dangling(
 ) -> Problem:
     import difflib
 
-    close = difflib.get_close_matches(value, names, n=1, cutoff=0.7)
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
     hint = f"Did you mean '{close[0]}'? " if close else ""
     folder = KINDS[target_kind].FOLDER
     hint += f"{known(names)} Add records/{folder}/{slug(value)}.yaml or fix the name."

@@ -79,6 +79,7 @@ def _problem(
     message: str,
     hint: str,
     code: str = "duplicate",
+    field: str = "",
 ) -> Problem:
     return Problem(
         path=path,
@@ -86,7 +87,7 @@ def _problem(
         col=0,
         message=message,
         record=_label(c),
-        field=field_label(where),
+        field=field or field_label(where),
         code=code,
         hint=hint,
         where=where,
@@ -154,7 +155,9 @@ def check_claims(rows: Sequence[ClaimsRow]) -> list[Problem]:
             what = f"'{shown}' has more than one default dataset (also {prev})"
             hint = "Set 'default_dataset: false' on all but the latest revision."
             # Usually implicit (true is the default): point at the name.
-            out.append(_problem(path, c, ("name",), what, hint, "duplicate-default"))
+            out.append(
+                _problem(path, c, ("name",), what, hint, "duplicate-default", "default_dataset")
+            )
     if not _distinct(columns[PATTERN]):
         for path, c, v, prev in _firsts(rows, itemgetter(PATTERN)):
             what = f"filename_pattern '{v}' (case-insensitive) is already used by {prev}"
