@@ -15,19 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.errors import CatalogError
-from catalog.publish.gather import gather, site_inputs
+from catalog.publish import search_docs
+from catalog.publish.gather import Site, gather, site_inputs
 from catalog.publish.jobs import Job, digest_of, make_all
 from catalog.publish.output import (
     Manifest,
     Staging,
     check_output,
+    manifest_path,
     read_manifest,
     write_manifest,
 )
 from catalog.publish.plan import plan
 from catalog.publish.render import STATIC, TEMPLATES, Renderer, SiteInfo
-from catalog.publish.search import build_index
-from catalog.publish.search_docs import documents
+from catalog.publish.search import IndexState, build_index
+from catalog.publish.search_update import load_state, save_state, state_path, update_index
 from catalog.publish.sources import load_history, load_sync
 
 Progress = Callable[[int, int], None]
@@ -105,15 +107,17 @@ def build_site(
         + repr((site.base_url, site.title, config.name, config.description)).encode(),
         digest_size=16,
     ).digest()
-    lap("gather")
-    search_files = build_index(documents(site))
-    lap("search")
-    jobs = plan(site, renderer, STATIC, search_files)
-    lap("plan")
-
     old = None if full else read_manifest(config.state_path, out)
     if old is not None and old.inputs != inputs.hex():
         old = None  # templates, code or settings changed: every page is new
+    lap("gather")
+
+    index_file = state_path(manifest_path(config.state_path, out))
+    search_files, kept, index = _search(site, out, old, index_file)
+    lap("search")
+    jobs = plan(site, renderer, STATIC, search_files, kept)
+    lap("plan")
+
     report = BuildReport(out, files=len(jobs), full=old is None)
     stage = Staging(out)
     try:
@@ -127,12 +131,35 @@ def build_site(
             report.removed = len(removed)
             stage.move_in([j.path for j in todo] + sorted(stage.staged), removed)
         write_manifest(config.state_path, out, Manifest(stage.build, inputs.hex(), files))
+        index.build = stage.build
+        save_state(index_file, index)
     except BaseException:
         stage.discard()
         raise
     lap("write")
     report.seconds = seconds
     return report
+
+
+def _search(
+    site: Site, out: Path, old: Manifest | None, index_file: Path
+) -> tuple[dict[str, bytes], list[str], IndexState]:
+    """The search index files to write, those to keep, and the index state to save."""
+    entries = search_docs.entries(site)
+    ids = [search_docs.identity(e) for e in entries]
+    fps = [search_docs.fingerprint(site, e) for e in entries]
+    if old is not None:
+        state = load_state(index_file, old.build)
+        if state is not None and all(p in old.files for p in state.paths):
+            update = update_index(
+                state, out, ids, fps, lambda i: search_docs.document(site, entries[i])
+            )
+            if update is not None:
+                files, state = update
+                return files, [p for p in state.paths if p not in files], state
+    docs = [search_docs.document(site, e) for e in entries]
+    files, state = build_index(docs, ids, fps)
+    return files, [], state
 
 
 def _select(
@@ -143,7 +170,9 @@ def _select(
     todo: list[Job] = []
     before = old.files if old is not None else {}
     for job in jobs:
-        if job.digest is not None:
+        if job.keep:
+            files[job.path] = before[job.path]
+        elif job.digest is not None:
             d = hashlib.blake2b(inputs + job.digest, digest_size=16).hexdigest()
             files[job.path] = d
             if before.get(job.path) != d:

@@ -12,7 +12,6 @@ from catalog.publish.linkeddata import (
     absolute,
     dataset_jsonld,
     download_url,
-    dumps,
     script_json,
 )
 from catalog.publish.markdown import plain_text, render_markdown
@@ -45,40 +44,45 @@ TABLE_ROWS = 100
 """Rows per page of the static datasets table."""
 
 
-def related(site: Site, e: Entry) -> list[Entry]:
-    """Every record whose content shows on the dataset's page (for change detection)."""
-    d = dataset(e)
-    out: list[Entry] = list(site.notices_of.get(d.uuid, ()))
-    out += site.versions.get((d.session, d.collection, d.name), ())
-    out += site.children.get(d.uuid, ())
-    if d.provenance is not None:
-        out += [p for u in d.provenance.datasets if (p := site.dataset(u)) is not None]
-        if d.provenance.block is not None:
-            x = site.records.get("experiment", d.provenance.block.experiment)
-            out += [x] if x is not None else []
-    for kind, name in (("dataset-type", d.dataset_type), ("format", d.data_format)):
-        r = site.records.get(kind, name)
-        out += [r] if r is not None else []
-    for name in (*d.tags, *(fr.repository for fr in d.file_records)):
-        r = site.records.get("tag", name) or site.records.get("repository", name)
-        out += [r] if r is not None else []
-    return out
-
-
 def fingerprint(site: Site, e: Entry) -> bytes:
-    """A digest of every input of a dataset's page and JSON: records, sync, history."""
+    """A digest of every input of a dataset's page and JSON: records, sync, history.
+
+    Computed for every dataset on every build, so it only gathers versions and ids: the
+    dataset itself, the records it names (type, format, tags, repositories), its notices,
+    its other revisions, what it was made from and what was made from it, the last sync
+    findings on its files, and the commits that touched it.
+    """
+    fp = site.memo.get(e.path)
+    if fp is not None:
+        return fp
     d = dataset(e)
-    h = hashlib.blake2b(site.version(e), digest_size=16)
-    for r in related(site, e):
-        h.update(site.version(r))
+    version, refs, sync = site.version, site.ref_versions(), site.sync
+    parts = [
+        version(e),
+        refs.get(("dataset-type", d.dataset_type), b"-"),
+        refs.get(("format", d.data_format), b"-"),
+    ]
+    parts += [refs.get(("tag", t), b"-") for t in d.tags]
     for fr in d.file_records:
-        s = site.sync.status(d.uuid, fr.repository, fr.relative_path)
-        if s is not None:
-            h.update(f"{s.status}|{s.checked}|{s.verified_at}|{s.detail}".encode())
-    h.update(site.sync.finished.encode())
-    for c in site.history.files.get(e.path, ()):
-        h.update(c.sha.encode())
-    return h.digest()
+        parts.append(refs.get(("repository", fr.repository), b"-"))
+        if sync.files:
+            s = sync.status(d.uuid, fr.repository, fr.relative_path)
+            if s is not None:
+                parts.append(f"{s.status}|{s.checked}|{s.verified_at}|{s.detail}".encode())
+    parts += [version(n) for n in site.notices_of.get(d.uuid, ())]
+    group = site.versions.get((d.session, d.collection, d.name), ())
+    if len(group) > 1:
+        parts += [version(v) for v in group]
+    parts += [version(c) for c in site.children.get(d.uuid, ())]
+    if d.provenance is not None:
+        parts += [version(p) for u in d.provenance.datasets if (p := site.dataset(u))]
+        if d.provenance.block is not None:
+            parts.append(refs.get(("experiment", d.provenance.block.experiment), b"-"))
+    parts += [c.sha.encode() for c in site.history.files.get(e.path, ())]
+    parts.append(sync.finished.encode())
+    fp = hashlib.blake2b(b"|".join(parts), digest_size=16).digest()
+    site.memo[e.path] = fp
+    return fp
 
 
 def _files(site: Site, e: Entry, repos: dict[str, Repository]) -> list[FileRow]:
@@ -170,6 +174,15 @@ def dataset_page(site: Site, e: Entry) -> DatasetPage:
     made_from = []
     if d.provenance is not None:
         made_from = [dataset_link(p) for u in d.provenance.datasets if (p := site.dataset(u))]
+    files = _files(site, e, repos)
+    glance = fields(
+        _link_field("Type", "dataset-type", [d.dataset_type]),
+        _link_field("Format", "format", [d.data_format]),
+        _link_field("Revision", "revision", [d.revision] if d.revision else []),
+        _link_field("Tags", "tag", d.tags),
+        text_field("Size", human_size(d.file_size)),
+        text_field("Created", (d.created_datetime or "")[:10]),
+    )
     return DatasetPage(
         path=path,
         title=d.key(),
@@ -202,7 +215,9 @@ def dataset_page(site: Site, e: Entry) -> DatasetPage:
             text_field("Generating software", d.generating_software),
             text_field("Metadata", d.metadata),
         ),
-        files=_files(site, e, repos),
+        glance=glance,
+        download=next((f.download for f in files if f.download), None),
+        files=files,
         sync_finished=site.sync.finished,
         notices=[notice_item(n, with_description=True) for n in site.notices_of.get(d.uuid, [])],
         versions=_versions(site, e),
@@ -210,7 +225,6 @@ def dataset_page(site: Site, e: Entry) -> DatasetPage:
         made_by=made_by,
         used_by=[dataset_link(c) for c in site.children.get(d.uuid, [])],
         history=history,
-        record_json=dumps(e.data, indent=2),
         api=paths.record_api("dataset", d.uuid),
         source=e.path,
     )

@@ -49,7 +49,11 @@ class Site:
     """Facet kind → record name → datasets using it (see FACETS)."""
     public_tags: frozenset[str] = frozenset()
     """Names of tags marked public."""
+    memo: dict[str, bytes] = field(default_factory=dict)
+    """Digests computed once per build (see dataset_views.fingerprint)."""
     _versions: dict[str, bytes] = field(default_factory=dict)
+    _refs: dict[tuple[str, str], bytes] | None = None
+    _repos: dict[str, Repository] | None = None
 
     @property
     def title(self) -> str:
@@ -64,9 +68,22 @@ class Site:
             self._versions[entry.path] = v
         return v
 
+    def ref_versions(self) -> dict[tuple[str, str], bytes]:
+        """(kind, name) → version of every record other than a dataset."""
+        if self._refs is None:
+            self._refs = {
+                (e.kind, e.model.key()): self.version(e)
+                for kind, entries in self.records.by_kind.items()
+                if kind != "dataset"
+                for e in entries
+            }
+        return self._refs
+
     def repositories(self) -> dict[str, Repository]:
         """Repository models by name."""
-        return {r.name: r for r in self.records.models(Repository)}
+        if self._repos is None:
+            self._repos = {r.name: r for r in self.records.models(Repository)}
+        return self._repos
 
     def dataset(self, uuid: str) -> Entry | None:
         """The dataset entry with ``uuid``."""

@@ -9,6 +9,7 @@ is shared, nothing is pickled but results).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -29,6 +30,8 @@ class Job:
     path: str
     make: Callable[[], bytes]
     digest: bytes | None = None
+    keep: bool = False
+    """The file is known unchanged: leave it as the last build wrote it."""
 
 
 def digest_of(data: bytes) -> bytes:
@@ -73,6 +76,9 @@ def make_all(
                 progress(i + 1, total)
         return
     _WORK, _STAGE = jobs, stage
+    # Frozen objects are never scanned by the collector, so forked workers do not touch
+    # (and copy) the pages of the gathered site just to look for cycles.
+    gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
         done = 0
@@ -82,4 +88,5 @@ def make_all(
                 if progress is not None:
                     progress(done, total)
     finally:
+        gc.unfreeze()
         _WORK, _STAGE = [], None

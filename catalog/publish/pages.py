@@ -197,6 +197,10 @@ class DatasetPage(Page):
     qc: Badge
     description: Markup = Markup("")
     fields: list[Field] = field(default_factory=list)
+    glance: list[Field] = field(default_factory=list)
+    """The few fields of the summary panel."""
+    download: str | None = None
+    """The first public download URL, if any."""
     files: list[FileRow] = field(default_factory=list)
     sync_finished: str = ""
     notices: list[NoticeItem] = field(default_factory=list)
@@ -205,7 +209,6 @@ class DatasetPage(Page):
     made_by: Link | None = None
     used_by: list[Link] = field(default_factory=list)
     history: list[Commit] = field(default_factory=list)
-    record_json: str = ""
     api: str = ""
     source: str = ""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -105,7 +105,17 @@ def static_jobs(static: Path) -> list[Job]:
     ]
 
 
-def plan(site: Site, renderer: Renderer, static: Path, search_files: dict[str, bytes]) -> list[Job]:
+def _unchanged() -> bytes:
+    raise AssertionError("a kept file is never made")
+
+
+def plan(
+    site: Site,
+    renderer: Renderer,
+    static: Path,
+    search_files: dict[str, bytes],
+    search_kept: Sequence[str] = (),
+) -> list[Job]:
     """Every file of the site; refuses two records that would share a file."""
     filters = make_filters(site)
     jobs = page_jobs(site, renderer, filters)
@@ -113,6 +123,7 @@ def plan(site: Site, renderer: Renderer, static: Path, search_files: dict[str, b
     jobs += api.sitemap_jobs(site, [j.path for j in jobs])
     jobs += static_jobs(static)
     jobs += [Job(p, partial(bytes, data)) for p, data in search_files.items()]
+    jobs += [Job(p, _unchanged, keep=True) for p in search_kept]
     jobs.append(Job(".nojekyll", partial(bytes, b"")))
     seen: dict[str, Job] = {}
     for j in jobs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from catalog.publish import paths
 from catalog.publish.pages import Link, Page
@@ -63,6 +63,7 @@ def environment(templates: Path = TEMPLATES) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one build, fixed templates: no stat() per page
     )
     env.globals["kind_api"] = paths.kind_api
     return env
@@ -73,12 +74,15 @@ class Renderer:
 
     def __init__(self, info: SiteInfo, base_url: str, templates: Path = TEMPLATES) -> None:
         self.env = environment(templates)
+        self._templates: dict[str, Template] = {}
         self.info = info
         self.base_url = base_url
 
     def render(self, page: Page) -> bytes:
         """The HTML of ``page``."""
-        template = self.env.get_template(page.template)
+        template = self._templates.get(page.template)
+        if template is None:
+            template = self._templates[page.template] = self.env.get_template(page.template)
         root = paths.root_of(page.path)
         if page.path == paths.NOT_FOUND:
             # Hosts serve the 404 page at any depth: its links start from the base URL.

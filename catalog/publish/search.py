@@ -7,7 +7,7 @@ to ``catalogSearchLoaded(name, data)``; ``site/static/search.js`` loads them on 
 ``search/t/<n>.js``  a term shard: every term starting with its key, and their postings
 ``search/f/<n>.js``  the documents with one filter value (e.g. tag=raw)
 ``search/s/<f>.js``  the datasets in the order of sort field f
-``search/d/<n>.js``  display rows of 32 documents (results, table rows)
+``search/d/<n>.js``  display rows of 16 documents (results, table rows)
 
 Terms are sharded by prefix: a shard keeps every term under its key until it grows past
 ``SHARD_LIMIT`` characters, then it splits by the next character and keeps only the key
@@ -29,8 +29,8 @@ from catalog.publish.search_docs import SORTS, Doc
 
 SHARD_LIMIT = 32_000
 """Characters of postings after which a term shard splits."""
-CHUNK = 32
-"""Documents per display-row file."""
+CHUNK = 16
+"""Documents per display-row file: small, as results are scattered across the catalog."""
 Lists = tuple[list[int], list[int], list[int]]
 
 
@@ -115,11 +115,11 @@ class Shards:
         self.files.append(data)
 
 
-def inverted(docs: list[Doc]) -> dict[str, Lists]:
+def inverted(terms: list[dict[str, int]]) -> dict[str, Lists]:
     """term → ids of the documents that have it, by weight (3, 2, 1)."""
     index: dict[str, Lists] = {}
-    for i, doc in enumerate(docs):
-        for t, w in doc.terms().items():
+    for i, doc in enumerate(terms):
+        for t, w in doc.items():
             lists = index.get(t)
             if lists is None:
                 lists = index[t] = ([], [], [])
@@ -127,10 +127,68 @@ def inverted(docs: list[Doc]) -> dict[str, Lists]:
     return index
 
 
-def build_index(docs: list[Doc]) -> dict[str, bytes]:
-    """Every file of the search index, by site path."""
+@dataclass(slots=True)
+class IndexState:
+    """What the next build needs to update the index in place instead of rebuilding it."""
+
+    ids: list[str]
+    """Identity of each document, in id order ('kind/key')."""
+    fps: list[bytes]
+    """Digest of each document's inputs."""
+    terms: list[str]
+    """Each document's terms as 'term<TAB>weight' lines."""
+    facets: list[str]
+    """Each document's filter values as 'name<TAB>value' lines."""
+    sorts: dict[str, list[Any]]
+    """Sort field → value per dataset."""
+    meta: dict[str, Any]
+    paths: list[str]
+    """Every file of the index."""
+    build: str = ""
+    """The build that wrote these files (must match the site's manifest)."""
+
+
+def pack_terms(terms: dict[str, int]) -> str:
+    """Terms with weights as text lines (tokens never hold tabs or newlines)."""
+    return "\n".join(f"{t}\t{w}" for t, w in terms.items())
+
+
+def unpack_terms(text: str) -> dict[str, int]:
+    """The inverse of pack_terms."""
+    return {t: int(w) for t, _, w in (line.partition("\t") for line in text.split("\n") if line)}
+
+
+def pack_facets(facets: list[tuple[str, str]]) -> str:
+    """Filter values as text lines (names never hold control characters)."""
+    return "\n".join(f"{k}\t{v}" for k, v in facets)
+
+
+def unpack_facets(text: str) -> set[tuple[str, str]]:
+    """The inverse of pack_facets."""
+    return {(k, v) for k, _, v in (line.partition("\t") for line in text.split("\n") if line)}
+
+
+def index_version(files: dict[str, bytes], previous: str = "") -> str:
+    """A short digest that changes whenever any index file does (cache-busting)."""
+    h = hashlib.blake2b(previous.encode(), digest_size=8)
+    for path in sorted(files):
+        h.update(path.encode() + files[path])
+    return h.hexdigest()
+
+
+def sort_file(name: str, values: list[Any], width: int) -> bytes:
+    """The order of the datasets by one field (ties in document order)."""
+    order = sorted(range(len(values)), key=values.__getitem__)  # stable: ties by id
+    return script(f"s/{name}", encode_order(order, width))
+
+
+def build_index(
+    docs: list[Doc], ids: list[str], fps: list[bytes]
+) -> tuple[dict[str, bytes], IndexState]:
+    """Every file of the search index, by site path, and the state to update it later."""
     files: dict[str, bytes] = {}
-    shards = Shards(inverted(docs))
+    terms = [d.terms() for d in docs]
+    shards = Shards(inverted(terms))
     shards.build()
     for n, data in enumerate(shards.files):
         files[f"search/t/{n}.js"] = script(f"t/{n}", data)
@@ -140,16 +198,15 @@ def build_index(docs: list[Doc]) -> dict[str, bytes]:
         for fv in doc.facets:
             facet_ids[fv].append(i)
     facets: dict[str, list[list[Any]]] = defaultdict(list)
-    for n, (fv, ids) in enumerate(sorted(facet_ids.items())):
-        files[f"search/f/{n}.js"] = script(f"f/{n}", encode(ids))
-        facets[fv[0]].append([fv[1], n, len(ids)])
+    for n, (fv, members) in enumerate(sorted(facet_ids.items())):
+        files[f"search/f/{n}.js"] = script(f"f/{n}", encode(members))
+        facets[fv[0]].append([fv[1], n, len(members)])
 
     datasets = sum(1 for d in docs if d.kind == "dataset")
     width = 3 if len(docs) < 1 << 24 else 4
-    for name in SORTS:
-        values = [d.sort[name] for d in docs[:datasets]]
-        order = sorted(range(datasets), key=values.__getitem__)  # stable: ties by id
-        files[f"search/s/{name}.js"] = script(f"s/{name}", encode_order(order, width))
+    sorts = {name: [d.sort[name] for d in docs[:datasets]] for name in SORTS}
+    for name, values in sorts.items():
+        files[f"search/s/{name}.js"] = sort_file(name, values, width)
 
     for c in range(0, len(docs), CHUNK):
         files[f"search/d/{c // CHUNK}.js"] = script(
@@ -165,11 +222,18 @@ def build_index(docs: list[Doc]) -> dict[str, bytes]:
         "keys": shards.keys,
         "split": "".join("1" if s else "0" for s in shards.split),
         "facets": dict(facets),
+        "next_facet": len(facet_ids),
         "sorts": list(SORTS),
     }
-    h = hashlib.blake2b(digest_size=8)
-    for path in sorted(files):
-        h.update(path.encode() + files[path])
-    meta["version"] = h.hexdigest()
+    meta["version"] = index_version(files)
     files["search/meta.js"] = script("meta", meta)
-    return files
+    state = IndexState(
+        ids=ids,
+        fps=fps,
+        terms=[pack_terms(t) for t in terms],
+        facets=[pack_facets(d.facets) for d in docs],
+        sorts=sorts,
+        meta=meta,
+        paths=sorted(files),
+    )
+    return files, state

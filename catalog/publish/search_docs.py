@@ -161,10 +161,29 @@ def record_doc(e: Entry) -> Doc:
     )
 
 
-def documents(site: Site) -> list[Doc]:
-    """Every record's document: datasets first in table order, then the other kinds."""
-    docs = [dataset_doc(site, e) for e in site.datasets]
-    for kind, entries in site.records.by_kind.items():
+def entries(site: Site) -> list[Entry]:
+    """The records in document order: datasets as in the table, then the other kinds by key."""
+    out = list(site.datasets)
+    for kind, records in site.records.by_kind.items():
         if kind != "dataset":
-            docs += [record_doc(e) for e in sorted(entries, key=lambda e: e.model.key())]
-    return docs
+            out += sorted(records, key=lambda e: e.model.key())
+    return out
+
+
+def identity(e: Entry) -> str:
+    """What names a document across builds."""
+    return f"{e.kind}/{paths.record_key(e.kind, e.model)}"
+
+
+def fingerprint(site: Site, e: Entry) -> bytes:
+    """A digest of a document's inputs: the record, and for a dataset the notices on it."""
+    if e.kind != "dataset":
+        return site.version(e)
+    uid = paths.record_key("dataset", e.model)
+    notices = "|".join(n.model.key() for n in site.notices_of.get(uid, ()))
+    return site.version(e) + notices.encode()
+
+
+def document(site: Site, e: Entry) -> Doc:
+    """The search document of one record."""
+    return dataset_doc(site, e) if e.kind == "dataset" else record_doc(e)
