@@ -14,6 +14,7 @@ it (an unmounted disk, a wrong URL), and a root that vanished while sync was run
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class Copy:
     """One file record under examination, and what sync found for it."""
 
     entry: Entry
+    dataset: Dataset
     repository: str
     relative_path: str
     recorded: bool = False
@@ -59,12 +61,6 @@ class Copy:
     verified_at: str | None = None
     exists: bool | None = None
     """What the record's ``exists`` should say now; None leaves it as it is."""
-
-    @property
-    def dataset(self) -> Dataset:
-        """The dataset this copy belongs to."""
-        assert isinstance(self.entry.model, Dataset)
-        return self.entry.model
 
     def settle(self, status: FileStatus, detail: str = "", exists: bool | None = None) -> None:
         """Give the copy its status (and, when the truth is known, its ``exists``)."""
@@ -80,6 +76,8 @@ class Counters:
     from_cache: int = 0
     from_etag: int = 0
     resumed: int = 0
+    hash_seconds: float = 0.0
+    """Wall time spent hashing (all threads together)."""
 
 
 @dataclass(slots=True)
@@ -100,10 +98,11 @@ def copies_of(records: Records, repositories: set[str]) -> dict[str, list[Copy]]
     """The file records pointing into ``repositories``, grouped by repository."""
     out: dict[str, list[Copy]] = {name: [] for name in repositories}
     for e in records.by_kind["dataset"]:
-        assert isinstance(e.model, Dataset)
-        for fr in e.model.file_records:
+        d = e.model
+        assert isinstance(d, Dataset)
+        for fr in d.file_records:
             if fr.repository in out:
-                out[fr.repository].append(Copy(e, fr.repository, fr.relative_path, fr.exists))
+                out[fr.repository].append(Copy(e, d, fr.repository, fr.relative_path, fr.exists))
     return out
 
 
@@ -254,6 +253,7 @@ class Reconciler:
         total_bytes = sum(max(j.stat.size, 0) for j, _ in jobs)
         workers = self.workers or max((j.storage.workers for j, _ in jobs), default=2)
         done_files = done_bytes = 0
+        started = time.perf_counter()
         for r in hashing.hash_many([j for j, _ in jobs], workers=workers):
             self._take(r, by_key[(id(r.job.storage), r.job.relative_path)])
             done_files += 1
@@ -264,6 +264,7 @@ class Reconciler:
             if self.progress is not None:
                 self.progress(done_files, total_files, done_bytes, total_bytes)
         self.cache.flush()
+        self.counters.hash_seconds += time.perf_counter() - started
 
     def reconcile(
         self,
@@ -349,6 +350,9 @@ def learn_first_facts(result: Reconciliation) -> None:
     """
     by_dataset: dict[str, list[Copy]] = {}
     for c in result.copies:
+        d = c.dataset
+        if d.hash is not None and d.file_size is not None:
+            continue  # nothing to learn (the common case: keep it cheap)
         if c.status in ("verified", "unverified") and c.digest is not None and c.stat:
             by_dataset.setdefault(c.entry.path, []).append(c)
     for path, copies in by_dataset.items():
@@ -373,12 +377,20 @@ def learn_first_facts(result: Reconciliation) -> None:
 
 def find_orphans(result: Reconciliation, records: Records) -> None:
     """Files in a listed repository that no file record names (dot-files aside)."""
+    named: dict[str, set[str]] = {name: set() for name in result.listings}
+    for repo, rel in records.by_file:
+        if repo in named:
+            named[repo].add(rel)
     for name, listing in sorted(result.listings.items()):
         if not listing.complete:
             continue  # a store that cannot list (HTTP) cannot show orphans
-        for rel, st in sorted(listing.files.items()):
-            if (name, rel) not in records.by_file and not is_hidden(rel):
-                result.report.orphans.append(Orphan(name, rel, st.size))
+        known = named[name]
+        found = [
+            Orphan(name, rel, st.size)
+            for rel, st in listing.files.items()
+            if rel not in known and not is_hidden(rel)
+        ]
+        result.report.orphans += sorted(found, key=lambda o: o.relative_path)
 
 
 def report_copies(result: Reconciliation, cache: StatCache) -> None:

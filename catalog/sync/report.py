@@ -29,6 +29,8 @@ REPORT_VERSION = 1
 
 REPORTS_DIR = "reports"
 LATEST = "latest.json"
+KEEP = 200
+"""Timestamped reports kept; older ones are deleted (a report per run adds up)."""
 
 RepoStatus = Literal["ok", "unreachable", "denied", "misconfigured", "skipped"]
 """How looking at a whole repository went."""
@@ -108,7 +110,9 @@ class SyncReport:
     def add(self, finding: FileReport) -> None:
         """Record one file's finding and count it under its repository."""
         self.files.append(finding)
-        repo = self.repositories.setdefault(finding.repository, RepositoryReport())
+        repo = self.repositories.get(finding.repository)
+        if repo is None:
+            repo = self.repositories[finding.repository] = RepositoryReport()
         repo.counts[finding.status] = repo.counts.get(finding.status, 0) + 1
 
     def problems(self) -> list[FileReport]:
@@ -167,18 +171,22 @@ class SyncReport:
             )
             for name, r in data.get("repositories", {}).items()
         }
-        files = [
-            FileReport(
-                dataset=str(f["dataset"]),
-                repository=str(f["repository"]),
-                relative_path=str(f["relative_path"]),
-                status=cast(FileStatus, f["status"]),
-                checked=str(f.get("checked", "")),
-                verified_at=f.get("verified_at"),
-                detail=str(f.get("detail", "")),
-            )
-            for f in data.get("files", [])
-        ]
+        try:
+            # Our own reports have exactly the fields: the fast path for large reports.
+            files = [FileReport(**f) for f in data.get("files", [])]
+        except TypeError:
+            files = [
+                FileReport(
+                    dataset=str(f["dataset"]),
+                    repository=str(f["repository"]),
+                    relative_path=str(f["relative_path"]),
+                    status=cast(FileStatus, f["status"]),
+                    checked=str(f.get("checked", "")),
+                    verified_at=f.get("verified_at"),
+                    detail=str(f.get("detail", "")),
+                )
+                for f in data.get("files", [])
+            ]
         orphans = [
             Orphan(
                 str(o["repository"]),
@@ -198,8 +206,9 @@ class SyncReport:
         )
 
 
-def _stamp(iso: str) -> str:
-    # 2024-05-01T12:00:00Z → 20240501T120000Z: sortable and safe in file names everywhere.
+def stamp_of(iso: str) -> str:
+    """A report's file name stem for a time: sortable and safe everywhere."""
+    # 2024-05-01T12:00:00Z → 20240501T120000Z
     return iso.replace("-", "").replace(":", "") or "unknown"
 
 
@@ -210,7 +219,7 @@ def write_report(state_path: Path, report: SyncReport) -> Path:
     folder = state_path / REPORTS_DIR
     # Compact JSON goes through the C encoder (an indented dump does not).
     raw = (json.dumps(report.to_json(), separators=(",", ":")) + "\n").encode("utf-8")
-    stamp = _stamp(report.finished)
+    stamp = stamp_of(report.finished)
     path = folder / f"{stamp}.json"
     n = 1
     while path.exists():  # two runs in the same second keep both reports
@@ -218,7 +227,15 @@ def write_report(state_path: Path, report: SyncReport) -> Path:
         path = folder / f"{stamp}-{n}.json"
     atomic_write(path, raw)
     atomic_write(folder / LATEST, raw)
+    prune(folder)
     return path
+
+
+def prune(folder: Path, keep: int = KEEP) -> None:
+    """Delete all but the newest ``keep`` timestamped reports in ``folder``."""
+    old = sorted(p for p in folder.glob("*.json") if p.name != LATEST)
+    for p in old[: max(len(old) - keep, 0)]:
+        p.unlink(missing_ok=True)
 
 
 def load_latest(state_path: Path) -> SyncReport | None:

@@ -13,6 +13,7 @@ from catalog.config import CatalogConfig, load_config
 from catalog.errors import ConfigError
 from catalog.models import Repository
 from catalog.records import Records
+from catalog.sync import snapshot
 from catalog.sync.changes import DatasetEdit, NewRecord, plan_changes, write_back
 from catalog.sync.reconcile import (
     Counters,
@@ -60,6 +61,8 @@ class SyncOutcome:
     commit: str | None = None
     report_path: Path | None = None
     dry_run: bool = False
+    reused: bool = False
+    """Nothing had changed since the last run: its report was reused (see snapshot.py)."""
 
     @property
     def failed(self) -> bool:
@@ -102,6 +105,16 @@ def sync(
     """Check every file record in the chosen repositories and act on what is found."""
     options = options or SyncOptions()
     config = config or load_config(root)
+    key = snapshot.options_key(options.repositories, options.verify)
+    plain = options.verify == "stat" and not (
+        options.register or options.replicate or options.dry_run
+    )
+    signature = snapshot.records_signature(config) if plain else ""
+    if plain:
+        hit = snapshot.reuse(config, key, signature)
+        if hit is not None:
+            counters = Counters(from_cache=len(hit.report.files))
+            return SyncOutcome(hit.report, counters, report_path=hit.path, reused=True)
     records = load_catalog(root)
     chosen, skipped = select(records, options.repositories)
     sources = _known(records, options.sources, "--from")
@@ -143,4 +156,8 @@ def sync(
     )
     report.finished = now_iso()
     outcome.report_path = write_report(config.state_path, report)
+    if plain and not outcome.changes and not outcome.new:
+        snapshot.save(config, key, signature, chosen, result.listings, report, outcome.report_path)
+    else:
+        snapshot.forget(config)
     return outcome

@@ -83,6 +83,12 @@ def summary_text(outcome: SyncOutcome) -> str:
         if len(problems) > SHOWN_PROBLEMS:
             lines.append(f"… and {len(problems) - SHOWN_PROBLEMS} more (see the report)")
     c = outcome.counters
+    if outcome.reused:
+        lines += [
+            "",
+            "nothing changed since the last run (records, settings, file stats): "
+            "its findings stand",
+        ]
     lines += [
         "",
         f"hashed {c.hashed_files} file(s) ({_size(c.hashed_bytes)}); {c.from_cache} unchanged "

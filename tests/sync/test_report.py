@@ -43,3 +43,19 @@ def test_no_report_or_a_broken_one_is_none(tmp_path: Path) -> None:
 def test_problems_are_missing_and_mismatches_only() -> None:
     assert [f.relative_path for f in _report().problems()] == ["a/c.npy"]
     assert _report().totals()["verified"] == 1
+
+
+def test_old_reports_are_pruned(tmp_path: Path) -> None:
+    from catalog.sync.report import prune
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"2024050{i}T000000Z.json").write_text("{}")
+    (folder / "latest.json").write_text("{}")
+    prune(folder, keep=2)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "20240503T000000Z.json",
+        "20240504T000000Z.json",
+        "latest.json",
+    ]
