@@ -36,6 +36,8 @@ READ_TIMEOUT = 60.0
 def repository_status(exc: BaseException) -> RepoStatus:
     """How a failure to look at a whole repository is reported (never as missing files)."""
     status = getattr(exc, "status", None)
+    if type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
+        return "misconfigured"  # botocore: no keys in the environment or ~/.aws
     if isinstance(exc, PermissionError) or status in (401, 403):
         return "denied"
     if isinstance(exc, ImportError | ValueError | FileNotFoundError):

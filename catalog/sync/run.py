@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from catalog.config import CatalogConfig, load_config
-from catalog.errors import ConfigError
+from catalog.errors import ConfigError, GitError
 from catalog.models import Repository
 from catalog.records import Records
 from catalog.sync import snapshot
@@ -95,6 +95,18 @@ def select(
     return [r for r in chosen if not r.offline], skipped
 
 
+def _check_git(root: Path) -> None:
+    """Fail before any work when changes could not be committed."""
+    from catalog.gitcmd import git_dir
+
+    try:
+        git_dir(root)
+    except GitError as exc:
+        raise GitError(
+            f"{exc} Or use --no-commit to edit the records without committing."
+        ) from None
+
+
 def sync(
     root: Path,
     options: SyncOptions | None = None,
@@ -115,6 +127,8 @@ def sync(
         if hit is not None:
             counters = Counters(from_cache=len(hit.report.files))
             return SyncOutcome(hit.report, counters, report_path=hit.path, reused=True)
+    if options.commit and not options.dry_run:
+        _check_git(config.root)
     records = load_catalog(root)
     chosen, skipped = select(records, options.repositories)
     sources = _known(records, options.sources, "--from")

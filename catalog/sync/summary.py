@@ -30,6 +30,7 @@ def progress_display(enabled: bool) -> Iterator[Progress | None]:
     if not enabled:
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
     from rich.progress import Progress as Bar
 
@@ -39,6 +40,7 @@ def progress_display(enabled: bool) -> Iterator[Progress | None]:
         TextColumn("{task.fields[amount]:>22}"),
         TimeRemainingColumn(),
         transient=True,
+        console=Console(stderr=True),  # stdout carries the table or the JSON
     ) as bar:
         f = bar.add_task("files hashed", total=None, amount="")
         b = bar.add_task("bytes hashed", total=None, amount="")

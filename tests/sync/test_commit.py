@@ -75,3 +75,31 @@ def test_registered_datasets_are_committed_as_new_records(sync_catalog: MakeSync
     tracked = git(cat.root, "ls-files", "records/datasets/b")
     assert tracked == "records/datasets/b/spikes.times.npy.yaml\n"
     assert cat.sync(commit=True, register=True).report.orphans == []
+
+
+def test_progress_shows_on_a_terminal_only(sync_catalog: MakeSyncCatalog) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    cat = sync_catalog({f"s{i}/spikes.times.npy": A for i in range(3)})
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
+    leader, follower = pty.openpty()
+    cmd = [sys.executable, "-m", "catalog", "sync", "--root", str(cat.root), "--no-commit"]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=follower, env=env, timeout=60)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"files hashed" in seen
+    assert b"bytes hashed" in seen
+    assert b"files hashed" not in done.stdout  # the table alone on stdout

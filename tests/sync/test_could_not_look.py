@@ -187,3 +187,15 @@ def test_http_all_denied_is_a_denied_repository(
     url, _, _ = http_server
     cat = _remote_catalog(sync_catalog, "http", url + "/secret")
     _nothing_flipped(cat, cat.sync(), "denied")
+
+
+def test_s3_without_credentials_is_misconfigured(
+    sync_catalog: MakeSyncCatalog, s3_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance credentials either
+    cat = _remote_catalog(sync_catalog, "s3", "s3://some-bucket/data")
+    outcome = cat.sync()
+    _nothing_flipped(cat, outcome, "misconfigured")
+    assert "Unable to locate credentials" in outcome.report.repositories["far"].message
