@@ -127,12 +127,12 @@ def sync(
         if hit is not None:
             counters = Counters(from_cache=len(hit.report.files))
             return SyncOutcome(hit.report, counters, report_path=hit.path, reused=True)
-    if options.commit and not options.dry_run:
-        _check_git(config.root)
     records = load_catalog(root)
     chosen, skipped = select(records, options.repositories)
     sources = _known(records, options.sources, "--from")
     targets = _known(records, options.targets, "--to")
+    if options.commit and not options.dry_run:
+        _check_git(config.root)
     storages: dict[str, Storage | LookError] = {}
     for repo in chosen:
         try:
