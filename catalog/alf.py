@@ -16,7 +16,7 @@ FILE_RE = re.compile(
     r"(?P<object>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)"
     r"\.(?P<attribute>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)"
     r"(?:\.(?P<extra>[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*?))?"
-    r"\.(?P<extension>[A-Za-z0-9]+)$"
+    r"\.(?P<extension>[A-Za-z0-9_]+)$"
 )
 COLLECTION_RE = re.compile(r"^[A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+)*$")
 REVISION_RE = re.compile(r"^[A-Za-z0-9_\-.]+$")

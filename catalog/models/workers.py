@@ -26,14 +26,34 @@ class PublicKey(Part):
     def _valid_point(cls, v: str) -> str:
         import base64
 
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
         raw = base64.b64decode(v.removeprefix(KEY_PREFIX), validate=True)
-        try:
-            Ed25519PublicKey.from_public_bytes(raw)
-        except ValueError:
-            raise ValueError("not a valid Ed25519 public key") from None
+        if not on_curve(raw):
+            raise ValueError("not a valid Ed25519 public key (not a point of the curve)")
         return v
+
+
+_P = 2**255 - 19
+_D = (-121665 * pow(121666, _P - 2, _P)) % _P
+
+
+def on_curve(raw: bytes) -> bool:
+    """Whether 32 bytes decode to a point of Ed25519 (RFC 8032, 5.1.3).
+
+    Loading a key does not check this, so a mistyped key would only fail, much later, when
+    the first report signed with the real key does not verify.
+    """
+    if len(raw) != 32:
+        return False
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
+    if y >= _P:
+        return False
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    if x2 == 0:
+        return raw[31] >> 7 == 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * pow(2, (_P - 1) // 4, _P) % _P
+    return (x * x - x2) % _P == 0
 
 
 class Worker(RecordBase):
