@@ -15,13 +15,8 @@ from catalog.models import Repository
 from catalog.records import Records
 from catalog.sync import snapshot
 from catalog.sync.changes import DatasetEdit, NewRecord, plan_changes, write_back
-from catalog.sync.reconcile import (
-    Counters,
-    Progress,
-    Reconciler,
-    find_orphans,
-    report_copies,
-)
+from catalog.sync.findings import find_orphans, learn_first_facts, report_copies
+from catalog.sync.reconcile import Counters, Progress, Reconciler
 from catalog.sync.register import Registration, register
 from catalog.sync.replicate import Replication, replicate, replication_lock
 from catalog.sync.report import RepositoryReport, SyncReport, now_iso, write_report
@@ -146,6 +141,7 @@ def sync(
         )
         result = reconciler.reconcile(records, storages)
         reconciler.finish()
+        learn_first_facts(result)
         report = result.report
         report.repositories.update(skipped)
         find_orphans(result, records)
