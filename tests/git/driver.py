@@ -16,6 +16,7 @@ import os
 import threading
 import traceback
 from pathlib import Path
+from typing import Any
 
 from catalog.crashpoints import ENV_VAR, crash_point
 from catalog.gitrepo import Committer, Edit, recover
@@ -44,8 +45,11 @@ def pending(queue: Path) -> list[dict[str, object]]:
     return [json.loads(p.read_text()) for p in sorted(queue.glob("*.json"))]
 
 
-def drain(root: str, queue: str, crash_at: str = "", remote: str = "") -> None:
-    """Recover, then apply (and push) every queued batch, marking each done."""
+def drain(root: str, queue: str, crash_at: str = "", remote: str = "", ready: Any = None) -> None:
+    """Recover, then apply (and push) every queued batch, marking each done.
+
+    ``ready`` (an Event) is set once start-up is over and batches are being applied.
+    """
     os.setsid()
     if crash_at:
         os.environ[ENV_VAR] = crash_at
@@ -53,6 +57,8 @@ def drain(root: str, queue: str, crash_at: str = "", remote: str = "") -> None:
     with Committer(Path(root), remote=remote or None, lock_wait=0.2) as c:
         if remote:
             c.push()  # commits the last run made but did not push
+        if ready is not None:
+            ready.set()
         for item in sorted(Path(queue).glob("*.json")):
             batch = json.loads(item.read_text())
             edits = [Edit(p, None if v is None else v.encode()) for p, v in batch["files"].items()]

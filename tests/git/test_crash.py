@@ -129,14 +129,18 @@ def test_random_kills(
     for _kill in range(100):
         if len(pending(queue)) < 20:
             refill(100)
-        p = ctx.Process(target=drain, args=(str(root), str(queue)))
+        ready = ctx.Event()
+        p = ctx.Process(target=drain, args=(str(root), str(queue), "", "", ready))
         p.start()
-        time.sleep(rng.uniform(0.0, 0.2))
+        if rng.random() < 0.8:  # most kills hit a writer at work, the rest its start-up
+            ready.wait(30)
+        time.sleep(rng.uniform(0.0, 0.15))
         assert p.pid is not None
         kill_group(p.pid)
         p.join(30)
         assert p.exitcode in (0, -signal.SIGKILL)
         check_restart(root, queue, batches)
+    assert len(batch_ids(root)) >= 50  # the kills hit writers at work, not only at start-up
     assert run_writer(ctx, root, queue) == 0
     check_restart(root, queue, batches)
     assert sorted(batch_ids(root)) == sorted(batches)
