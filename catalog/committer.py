@@ -93,6 +93,8 @@ class Committer:
 
     Thread-safe; one per process is enough. Settings not given come from catalog.yaml's
     ``git`` section (``author: {name, email}``, ``branch``, ``remote``, ``lock_wait``).
+    The committer owns the files it writes: an uncommitted edit of the same file in its
+    working tree is replaced by the branch's version plus the batch's edit.
     """
 
     def __init__(
@@ -139,6 +141,7 @@ class Committer:
         with self.locked():
             if self.checked_out():
                 self.wait_lock("index.lock")  # a person's git at work: wait before writing
+                self.finish_journal()
             for attempt in range(_MAX_ATTEMPTS):
                 tip, before = self.read(paths)
                 if batch_id is not None and batch_id in self._applied_ids(tip):
@@ -233,6 +236,17 @@ class Committer:
         tmp = self.git_dir / f"{JOURNAL_NAME}.tmp"
         tmp.write_text("\n".join([self.ref, *paths]) + "\n", encoding="utf-8")
         os.replace(tmp, self.git_dir / JOURNAL_NAME)
+
+    def finish_journal(self) -> None:
+        """Realign the files a crashed write left in its journal (``recover`` does this too)."""
+        journal = self.git_dir / JOURNAL_NAME
+        try:
+            ref, *paths = [ln for ln in journal.read_text("utf-8").splitlines() if ln]
+        except (FileNotFoundError, ValueError):
+            return
+        if ref == self.ref:
+            self.sync_paths(paths)
+            self.clear_journal()
 
     def clear_journal(self) -> None:
         """The journal's paths are in line with the branch."""

@@ -49,12 +49,12 @@ def recover(root: Path, *, timeout: float = 60.0) -> None:
         (gd / f"{JOURNAL_NAME}.tmp").unlink(missing_ok=True)
         journal = gd / JOURNAL_NAME
         if journal.exists():
-            ref, *paths = [ln for ln in journal.read_text("utf-8").splitlines() if ln]
-            branch = ref.removeprefix("refs/heads/")
-            committer = Committer(root, branch=branch, lock_timeout=timeout)
-            committer.sync_paths(paths)
-            committer.clear_journal()
-            log.warning("realigned %d file(s) of an interrupted write with %s", len(paths), ref)
+            ref = journal.read_text("utf-8").split("\n", 1)[0]
+            committer = Committer(
+                root, branch=ref.removeprefix("refs/heads/"), lock_timeout=timeout
+            )
+            committer.finish_journal()
+            log.warning("realigned the files of an interrupted write with %s", ref)
 
 
 def _remove_object_temps(gd: Path) -> None:

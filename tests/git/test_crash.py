@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from catalog.crashpoints import POINTS
+from catalog.gitrepo import Committer, Edit
 from tests.git.conftest import batch_ids, git
 from tests.git.driver import Batch, drain, enqueue, pending, writers
 from tests.git.reliability import (
@@ -144,3 +145,18 @@ def test_random_kills(
     assert run_writer(ctx, root, queue) == 0
     check_restart(root, queue, batches)
     assert sorted(batch_ids(root)) == sorted(batches)
+
+
+def test_next_batch_realigns_the_files_of_a_crashed_one(
+    template: Path, tmp_path: Path, ctx: multiprocessing.context.ForkServerContext
+) -> None:
+    """Even without ``recover``, the next batch puts a crashed batch's files back in line."""
+    root = copy_repo(template, tmp_path / "repo")
+    queue = tmp_path / "queue"
+    enqueue(queue, 0, "b0", batch_of(10, "crashed"))
+    assert run_writer(ctx, root, queue, crash_at="after-rename") == -signal.SIGKILL
+    assert git(root, "status", "--porcelain") != ""
+    with Committer(root) as c:
+        c.apply([Edit("records/tags/other.yaml", tag_text(99, "other").encode())], "other")
+    assert git(root, "status", "--porcelain") == ""
+    assert (root / "records/tags/t1.yaml").read_text() == tag_text(1, "start")
