@@ -256,7 +256,7 @@ class Committer:
         """Make the working tree and index hold the branch tip's version of ``paths``."""
         if not paths or not self.checked_out():
             return
-        _tip, content = self.read(list(paths))
+        tip, content = self.read(list(paths))
         writes = {}
         for p in paths:
             target = self.root / p
@@ -269,7 +269,25 @@ class Committer:
                 writes[p] = want
         if writes:
             write_files(self.root, writes)
+            self._apply_modes(tip, [p for p, c in writes.items() if c is not None])
         self.stage(list(paths), own_index=False)
+
+    def _apply_modes(self, tip: str | None, paths: list[str]) -> None:
+        """Executable bits and symbolic links, for files other than records (a push brings
+        in whatever the remote changed)."""
+        if tip is None or not paths:
+            return
+        raw = self.git("ls-tree", "-z", "--full-tree", tip, "--", *paths).decode()
+        for item in filter(None, raw.split("\0")):
+            meta, _, path = item.partition("\t")
+            mode = meta.split()[0]
+            target = self.root / path
+            if mode == "100755":
+                target.chmod(0o755)
+            elif mode == "120000":
+                link = target.read_text()
+                target.unlink()
+                os.symlink(link, target)
 
     def commit_env(self) -> dict[str, str]:
         """Author and committer identity for commit objects."""

@@ -126,3 +126,19 @@ def test_no_remote_is_a_clear_error(tmp_path: Path) -> None:
     root = build_template(tmp_path / "repo")
     with Committer(root) as c, pytest.raises(GitError, match="no remote to push to"):
         c.push()
+
+
+def test_remote_files_come_in_with_their_modes(remote: tuple[Path, Path, Path]) -> None:
+    _bare, a, b = remote
+    script = b / "scripts/check.sh"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho ok\n")
+    script.chmod(0o755)
+    git(b, "add", "scripts/check.sh")
+    git(b, "commit", "-q", "-m", "add a script")
+    git(b, "push", "-q", "origin", "main")
+    with Committer(a, remote="origin") as mine:
+        mine.apply([Edit("records/tags/t1.yaml", b"kind: tag\nname: t1\n")], "mine")
+        mine.push()
+    assert (a / "scripts/check.sh").stat().st_mode & 0o777 == 0o755
+    assert git(a, "status", "--porcelain") == ""
