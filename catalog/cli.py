@@ -188,7 +188,8 @@ def init(directory: Path, name: str | None) -> None:
     from catalog.scaffold import init_catalog
 
     files = init_catalog(directory, name=name)
-    click.echo(f"created a catalog in {directory} ({len(files)} files); next: catalog new tag raw")
+    click.echo(f"created a catalog in {directory} ({len(files)} files)")
+    click.echo(f"next: cd {directory}, 'catalog new tag raw', then git add -A && git commit")
 
 
 @main.command()
@@ -336,6 +337,8 @@ def import_alyx_cmd(files: tuple[Path, ...], root: Path) -> None:
     report = import_alyx(list(files), root)
     for what, why in report.skipped:
         click.echo(f"skipped {what}: {why}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"wrote {len(report.written)} record(s), skipped {len(report.skipped)}")
 
 
