@@ -9,14 +9,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from catalog import __version__, alf
 from catalog.atomic import atomic_write
 from catalog.config import CONFIG_FILE, load_config
 from catalog.errors import CatalogError
-from catalog.models import KINDS
+from catalog.models import KINDS, DataFormat, DatasetType
 from catalog.naming_files import record_path
-from catalog.records import Entry
+from catalog.records import Entry, Records
 from catalog.schemas import generate
-from catalog.store import RECORDS_DIR, create_record
+from catalog.store import RECORDS_DIR, create_record, load_records
 
 CONFIG_TEMPLATE = """\
 # Settings of this catalog. Every key is optional; see the documentation of CatalogConfig.
@@ -38,6 +39,7 @@ __pycache__/
 """
 
 VALIDATE_WORKFLOW = """\
+# Validates every pull request; problems show up as annotations on the changed lines.
 name: validate
 on:
   pull_request:
@@ -45,6 +47,10 @@ on:
     branches: [main]
 permissions:
   contents: read
+env:
+  # Where the catalog tool is installed from: a package index name or a git URL, e.g.
+  # "catalog @ git+https://github.com/<owner>/catalog@v{version}".
+  CATALOG_PACKAGE: "catalog=={version}"
 jobs:
   validate:
     runs-on: ubuntu-latest
@@ -56,7 +62,7 @@ jobs:
       - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065  # v5.6.0
         with:
           python-version: "3.12"
-      - run: pip install "${CATALOG_PACKAGE:-catalog}"
+      - run: pip install "$CATALOG_PACKAGE"
       - run: catalog validate --format github
 """
 
@@ -76,7 +82,7 @@ def init_catalog(target: Path, *, name: str | None = None) -> list[Path]:
 
     put(CONFIG_FILE, CONFIG_TEMPLATE.format(name=name))
     put(".gitignore", GITIGNORE)
-    put(".github/workflows/validate.yml", VALIDATE_WORKFLOW)
+    put(".github/workflows/validate.yml", VALIDATE_WORKFLOW.replace("{version}", __version__))
     for model in KINDS.values():
         put(f"{RECORDS_DIR}/{model.FOLDER}/.gitkeep", "")
     written += generate(target / "schemas")
@@ -95,33 +101,52 @@ def _git(cwd: Path, *args: str) -> None:
         raise CatalogError(f"git {' '.join(args)} failed in {cwd}: {detail.strip()}") from None
 
 
-def skeleton(kind: str, name: str, root: Path) -> dict[str, Any]:
+def _dataset_fields(name: str, records: Records) -> dict[str, Any]:
+    """Where a new dataset sits and what it is, from NAME and the catalog's types and formats.
+
+    NAME may be a whole ALF path (``SW001/2024-01-05/001/alf/spikes.times.npy``): session,
+    collection and revision are taken from it. The dataset type is the one whose pattern
+    matches the file name, the format the one whose extension ends it.
+    """
+    parsed = alf.parse_path(name)
+    fields: dict[str, Any] = {"name": name, "session": "", "collection": ""}
+    if parsed is not None:
+        fields = {"name": parsed.name, "session": parsed.session, "collection": parsed.collection}
+        if parsed.revision:
+            fields["revision"] = parsed.revision
+    filename = fields["name"]
+    types = records.models(DatasetType)
+    found = alf.TypeMatcher((t.name, t.filename_pattern) for t in types).match(filename)
+    names = sorted(t.name for t in types)
+    fields["dataset_type"] = found[0] if len(found) == 1 else (names[0] if names else "unknown")
+    formats = sorted(records.models(DataFormat), key=lambda f: -len(f.file_extension))
+    by_ext = [
+        f.name
+        for f in formats
+        if f.file_extension and filename.lower().endswith(f.file_extension.lower())
+    ]
+    fields["data_format"] = by_ext[0] if by_ext else (formats[0].name if formats else "unknown")
+    return fields
+
+
+def skeleton(kind: str, name: str, records: Records) -> dict[str, Any]:
     """A valid minimal record of ``kind`` called ``name``, to be filled in."""
     today = dt.date.today().isoformat()
     user = getpass.getuser()
-    existing = {
-        m.FOLDER: sorted((root / RECORDS_DIR / m.FOLDER).rglob("*.yaml")) for m in KINDS.values()
-    }
-
-    def first(folder: str, fallback: str) -> str:
-        files = existing.get(folder) or []
-        return files[0].stem if files else fallback
-
     base: dict[str, Any] = {"kind": kind}
     if kind == "dataset":
-        base |= {
+        fields = _dataset_fields(name, records)
+        return base | {
             "uuid": str(uuid.uuid4()),
-            "name": name,
-            "session": "",
-            "collection": "",
+            "name": fields.pop("name"),
+            "session": fields.pop("session"),
+            "collection": fields.pop("collection"),
             "description": "",
-            "dataset_type": first("dataset-types", "unknown"),
-            "data_format": first("formats", "unknown"),
+            **fields,
             "created_by": user,
             "created_datetime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "file_records": [],
         }
-        return base
     if kind == "training":
         base["uuid"] = str(uuid.uuid4())
     base["name"] = name
@@ -162,7 +187,8 @@ def new_record(root: Path, kind: str, name: str) -> Entry:
     if kind not in KINDS:
         raise CatalogError(f"unknown kind '{kind}'. Known kinds: {', '.join(KINDS)}.")
     config = load_config(root)
-    data = skeleton(kind, name, config.root)
+    records = load_records(config.root, cache_dir=config.state_path / "cache")[0]
+    data = skeleton(kind, name, records)
     rel = record_path(kind, data)
     if (config.root / rel).exists():
         raise CatalogError(f"{rel} exists already; not overwriting it")
