@@ -6,6 +6,10 @@ a second to import, which a catalog without metadata schemas should not pay on e
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from catalog.checks.context import Context
@@ -18,8 +22,41 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 
+class _DeferredGrammar(types.ModuleType):
+    """Stands in for rfc3987_syntax until its one function is first called."""
+
+    def _real(self) -> types.ModuleType:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return importlib.import_module(self.__name__)
+
+    def is_valid_syntax(self, rule: str, value: str) -> bool:
+        """The real rfc3987_syntax.is_valid_syntax."""
+        return bool(self._real().is_valid_syntax(rule, value))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # the import system probing (__path__, __spec__...)
+            raise AttributeError(name)
+        return getattr(self._real(), name)
+
+
+def _defer_iri_grammar() -> None:
+    """Keep jsonschema's import from building the IRI grammar (~0.7 s) nobody may use.
+
+    jsonschema imports rfc3987_syntax at import time for the 'iri' formats, and that module
+    compiles a large grammar when imported. The stand-in loads it on the first 'iri' check.
+    """
+    name = "rfc3987_syntax"
+    if name in sys.modules or "jsonschema" in sys.modules:
+        return
+    if importlib.util.find_spec(name) is None:
+        return
+    sys.modules[name] = _DeferredGrammar(name)
+
+
 def schema_error(schema: dict[str, Any]) -> tuple[tuple[str | int, ...], str] | None:
     """Where and why ``schema`` is not a valid Draft 2020-12 schema, or None when it is."""
+    _defer_iri_grammar()
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError as JSONSchemaError
 
@@ -32,6 +69,7 @@ def schema_error(schema: dict[str, Any]) -> tuple[tuple[str | int, ...], str] | 
 
 def make_validator(schema: dict[str, Any]) -> Validator | None:
     """A validator with format checking (date-time, uri, ...) on, or None for a bad schema."""
+    _defer_iri_grammar()
     from jsonschema import Draft202012Validator
 
     if schema_error(schema) is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -83,3 +85,23 @@ def test_an_invalid_schema_is_reported_on_the_type_not_its_datasets() -> None:
 
 def test_datasets_of_a_type_without_schema_may_hold_any_metadata() -> None:
     assert check_metadata(records(*BASE, dataset(metadata={"anything": [1, {"x": None}]}))) == []
+
+
+def test_iri_formats_are_checked() -> None:
+    schema = {"type": "object", "properties": {"home": {"type": "string", "format": "iri"}}}
+    typed = type_("spikes.times", "*spikes.times*.npy", metadata_schema=schema)
+    [p] = check_metadata(records(*BASE[:2], typed, dataset(metadata={"home": "not an iri"})))
+    assert p.message.endswith("'not an iri' is not a 'iri'")
+
+
+def test_checking_metadata_does_not_build_the_iri_grammar_until_needed() -> None:
+    # jsonschema's import would compile the IRI grammar (most of a second) on every run.
+    code = (
+        "import sys\n"
+        "from catalog.checks.metadata import make_validator\n"
+        "v = make_validator({'properties': {'d': {'format': 'date-time'}}})\n"
+        "assert [e.message for e in v.iter_errors({'d': 'x'})] == [\"'x' is not a 'date-time'\"]\n"
+        "print('lark' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "False\n"
