@@ -1,10 +1,10 @@
 """Planning: the jobs that are ready, worked out from the loaded records (no IO).
 
 A job is derived, never stored: a pending experiment block whose upstream blocks are done
-and whose input datasets have a verified copy; a training round whose participants have all
-sent their updates; a missing file copy to replicate. Blocks whose cache key matches an
-earlier run with outputs that still verify become ``cache`` jobs (done without running);
-pending blocks behind a failed one become ``cancel`` jobs. Each job carries a
+and whose input datasets have a verified copy, or a training round whose participants have
+all sent their updates (missing copies of datasets are sync's to replicate). Blocks whose
+cache key matches an earlier run with outputs that still verify become ``cache`` jobs (done
+without running); pending blocks behind a failed one become ``cancel`` jobs. Each job carries a
 JSON-serializable ``spec`` that the worker entry point runs.
 
 Whether a file copy "verifies" is a question for storage, so the caller passes
@@ -16,13 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from graphlib import CycleError
 from pathlib import Path
 from typing import Any
 
-from catalog.checks.finding import known, problem
 from catalog.checks.graph import block_graph, execution_order
-from catalog.checks.naming import path_problem
 from catalog.models import Dataset, Experiment, Repository
 from catalog.models.experiments import Block
 from catalog.problems import Problem
@@ -41,6 +38,7 @@ from catalog.runner.jobs import (
     trust_records,
 )
 from catalog.runner.status import SETTLED_BAD
+from catalog.runner.structure import structure_problems
 
 __all__ = ["Job", "Plan", "PlanError", "make_plan", "plan"]
 
@@ -98,7 +96,7 @@ def make_plan(
     opts = Options(verified or trust_records, force, experiments, exclude, root, runs_dir)
     out = Plan()
     problems: list[Problem] = []
-    cache = _cache_index(records, opts.verified) if not force else {}
+    cache = _CacheIndex(records, opts.verified) if not force else None
     for entry in sorted(records.by_kind["experiment"], key=lambda e: e.path):
         x = entry.model
         assert isinstance(x, Experiment)
@@ -112,73 +110,6 @@ def make_plan(
         for entry in sorted(records.by_kind["training"], key=lambda e: e.path):
             trainplan.plan_training(records, entry, opts.verified, ctx, out)
     out.jobs = [j for j in out.jobs if j.id not in exclude]
-    return out
-
-
-def _structure(entry: Entry, x: Experiment) -> list[Problem]:
-    """Cycles, unknown upstream blocks or outputs, and unsafe output paths."""
-    out: list[Problem] = []
-    try:
-        execution_order(x)
-    except CycleError as exc:
-        cycle = list(dict.fromkeys(exc.args[1]))
-        index = next(i for i, b in enumerate(x.blocks) if b.name == cycle[0])
-        out.append(
-            problem(
-                entry,
-                ("blocks", index, "inputs"),
-                f"blocks depend on each other in a cycle: {' → '.join([*cycle, cycle[0]])}",
-                code="cycle",
-                hint="Remove one of these inputs so the blocks can run in order.",
-            )
-        )
-    blocks = {b.name: b for b in x.blocks}
-    for bi, b in enumerate(x.blocks):
-        for ii, inp in enumerate(b.inputs):
-            if inp.block is None:
-                continue
-            src = blocks.get(inp.block)
-            if src is None:
-                out.append(
-                    problem(
-                        entry,
-                        ("blocks", bi, "inputs", ii, "block"),
-                        f"block '{b.name}' takes input from unknown block '{inp.block}'",
-                        code="unknown-reference",
-                        hint=known(n for n in blocks if n != b.name),
-                    )
-                )
-            elif inp.output not in {o.name for o in src.outputs}:
-                out.append(
-                    problem(
-                        entry,
-                        ("blocks", bi, "inputs", ii, "output"),
-                        f"block '{inp.block}' has no output '{inp.output}'",
-                        code="unknown-reference",
-                        hint=known(o.name for o in src.outputs),
-                    )
-                )
-        for oi, o in enumerate(b.outputs):
-            why = path_problem(o.path)
-            if why:
-                out.append(
-                    problem(
-                        entry,
-                        ("blocks", bi, "outputs", oi, "path"),
-                        f"output path '{o.path}' {why}",
-                        code="unsafe-path",
-                    )
-                )
-            if o.repository is None and x.repository is None:
-                out.append(
-                    problem(
-                        entry,
-                        ("blocks", bi, "outputs", oi),
-                        f"output '{o.name}' of block '{b.name}' has nowhere to be stored",
-                        code="no-repository",
-                        hint="Set the experiment's 'repository' (or the output's).",
-                    )
-                )
     return out
 
 
@@ -212,21 +143,27 @@ def _stored_outputs(x: Experiment, b: Block, verified: Verifier) -> list[dict[st
     return out
 
 
-def _cache_index(records: Records, verified: Verifier) -> dict[str, _Cached]:
-    """cache key → an earlier done run whose stored outputs still verify."""
-    index: dict[str, _Cached] = {}
-    for entry in sorted(records.by_kind["experiment"], key=lambda e: e.path):
-        x = entry.model
-        assert isinstance(x, Experiment)
-        for b in x.blocks:
-            if b.status != "done" or b.cache_key is None or b.cache_key in index:
-                continue
-            outputs = _stored_outputs(x, b, verified)
-            if outputs is None:
-                continue
-            results = {r.name: r.value for r in x.results if r.block == b.name}
-            index[b.cache_key] = _Cached(block_job_id(x.name, b.name), outputs, results)
-    return index
+class _CacheIndex:
+    """cache key → earlier done runs; their outputs are verified only when a key is asked for."""
+
+    def __init__(self, records: Records, verified: Verifier) -> None:
+        self.verified = verified
+        self.runs: dict[str, list[tuple[Experiment, Block]]] = {}
+        for entry in sorted(records.by_kind["experiment"], key=lambda e: e.path):
+            x = entry.model
+            assert isinstance(x, Experiment)
+            for b in x.blocks:
+                if b.status == "done" and b.cache_key is not None:
+                    self.runs.setdefault(b.cache_key, []).append((x, b))
+
+    def get(self, key: str) -> _Cached | None:
+        """The first earlier run with this key whose stored outputs still verify."""
+        for x, b in self.runs.get(key, []):
+            outputs = _stored_outputs(x, b, self.verified)
+            if outputs is not None:
+                results = {r.name: r.value for r in x.results if r.block == b.name}
+                return _Cached(block_job_id(x.name, b.name), outputs, results)
+        return None
 
 
 def _dataset_input(
@@ -267,11 +204,11 @@ def _plan_experiment(
     records: Records,
     entry: Entry,
     x: Experiment,
-    cache: dict[str, _Cached],
+    cache: _CacheIndex | None,
     opts: Options,
     out: Plan,
 ) -> list[Problem]:
-    problems = _structure(entry, x)
+    problems = structure_problems(entry, x)
     if problems:
         return problems
     blocks = {b.name: b for b in x.blocks}
@@ -305,7 +242,7 @@ def _plan_experiment(
             out.waiting[job_id] = why
             continue
         key = block_key(b, inputs)
-        hit = cache.get(key) if key is not None else None
+        hit = cache.get(key) if key is not None and cache is not None else None
         if hit is not None:
             out.jobs.append(_block_job(records, x, b, key, inputs, "cache", opts, hit))
         else:
