@@ -1,7 +1,7 @@
 """The worker entry point: run one job spec and produce its report.
 
 ``run_job(spec)`` (or ``catalog worker run JOBFILE``) runs a block's command in a fresh
-working directory under ``<runs_dir>/<job>/<time>-a<attempt>/work``: inputs copied to
+working directory under ``<runs_dir>/<time>-<job>-a<attempt>/work``: inputs copied to
 ``inputs/<name>`` (and named in ``CATALOG_INPUT_<NAME>``), parameters in ``params.json``
 and ``CATALOG_PARAMS``, the catalog root on ``PYTHONPATH`` and in ``CATALOG_ROOT``, and
 ``python`` meaning this interpreter. stdout and stderr are kept whole beside ``work/``; the

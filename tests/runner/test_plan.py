@@ -187,3 +187,15 @@ def test_plan_prints_ready_and_waiting_jobs(runner_catalog: MakeRunner) -> None:
     assert lines[2].split()[:3] == ["block:e/a", "run", "default"]
     assert "block:e/c  waiting for block 'b'" in result.output
     assert not (root / "data/main/blocks").exists()  # nothing ran
+
+
+def test_an_unsafe_output_path_is_refused_with_file_and_line(runner_catalog: MakeRunner) -> None:
+    blocks = block_yaml("a", outputs="[{name: out, path: ../up.bin}]")
+    root = runner_catalog({EXP: experiment_yaml("e", blocks)})
+    result = CliRunner().invoke(main, ["run", "--root", str(root)])
+    assert result.exit_code == 1
+    assert (
+        f"{EXP}:9:27: experiment 'e': blocks[0].outputs[0].path: output path '../up.bin' "
+        "contains '.' or '..'" in result.output
+    )
+    assert not (root / "up.bin").exists()
