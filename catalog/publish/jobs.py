@@ -14,6 +14,7 @@ import hashlib
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -56,8 +57,14 @@ def _chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
 
 
 def workers() -> int:
-    """How many processes to make files with."""
+    """How many processes to make files with (one in a threaded process, e.g. the service).
+
+    Forking a process that runs other threads can copy a lock one of them holds, and the
+    child then waits for it forever.
+    """
     if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if threading.active_count() > 1:
         return 1
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8))
 

@@ -6,6 +6,8 @@
 * ``"b" + VLQ start + "."``  dense lists: a bitmap from ``start``, one bit per id, least
   ``+ base64url bytes``      significant bit first, base64url without padding
 
+Sort orders (permutations, which no gap coding shrinks) are fixed-width base64url numbers.
+
 The shorter form is written. A bitmap bounds any list at N/6 characters for N documents.
 """
 
@@ -92,7 +94,20 @@ def decode(text: str) -> list[int]:
     return [start + (j << 3) + b for j, byte in enumerate(raw) for b in range(8) if byte >> b & 1]
 
 
-def encode_order(ids: Sequence[int], width: int) -> str:
-    """A permutation of ids as fixed-width big-endian integers in base64url (sort orders)."""
-    raw = b"".join(i.to_bytes(width, "big") for i in ids)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_order(ids: Sequence[int], digits: int) -> str:
+    """Ids (a stretch of a sort order) as fixed-width base64url numbers, ``digits`` each."""
+    a = ALPHABET
+    if digits == 3:
+        return "".join(a[i >> 12 & 63] + a[i >> 6 & 63] + a[i & 63] for i in ids)
+    return "".join("".join(a[i >> (6 * k) & 63] for k in range(digits - 1, -1, -1)) for i in ids)
+
+
+def decode_order(text: str, digits: int) -> list[int]:
+    """The inverse of encode_order."""
+    out = []
+    for start in range(0, len(text), digits):
+        v = 0
+        for ch in text[start : start + digits]:
+            v = v * 64 + ALPHABET.index(ch)
+        out.append(v)
+    return out

@@ -105,7 +105,7 @@ def home_page(site: Site) -> HomePage:
         description=render_markdown(site.config.description),
         counts=counts,
         banner=urgent,
-        recent=site.history.recent,
+        recent=site.history.recent[:10],
         sync_finished=site.sync.finished,
     )
 

@@ -6,7 +6,7 @@ to ``catalogSearchLoaded(name, data)``; ``site/static/search.js`` loads them on 
 ``search/meta.js``   the shard keys, filter values, sort fields, document count
 ``search/t/<n>.js``  a term shard: every term starting with its key, and their postings
 ``search/f/<n>.js``  the documents with one filter value (e.g. tag=raw)
-``search/s/<f>.js``  the datasets in the order of sort field f
+``search/s/<f>/<k>.js``  segment k of the datasets in the order of sort field f
 ``search/d/<n>.js``  display rows of 16 documents (results, table rows)
 
 Terms are sharded by prefix: a shard keeps every term under its key until it grows past
@@ -31,6 +31,8 @@ SHARD_LIMIT = 32_000
 """Characters of postings after which a term shard splits."""
 CHUNK = 16
 """Documents per display-row file: small, as results are scattered across the catalog."""
+SORT_SEGMENT = 4096
+"""Datasets per file of a sort order: a sorted page loads the first segments only."""
 Lists = tuple[list[int], list[int], list[int]]
 
 
@@ -176,10 +178,20 @@ def index_version(files: dict[str, bytes], previous: str = "") -> str:
     return h.hexdigest()
 
 
-def sort_file(name: str, values: list[Any], width: int) -> bytes:
-    """The order of the datasets by one field (ties in document order)."""
+def sort_files(name: str, values: list[Any], digits: int) -> dict[str, bytes]:
+    """The order of the datasets by one field (ties in document order), in segments."""
     order = sorted(range(len(values)), key=values.__getitem__)  # stable: ties by id
-    return script(f"s/{name}", encode_order(order, width))
+    return {
+        f"search/s/{name}/{k}.js": script(
+            f"s/{name}/{k}", encode_order(order[start : start + SORT_SEGMENT], digits)
+        )
+        for k, start in enumerate(range(0, max(len(order), 1), SORT_SEGMENT))
+    }
+
+
+def segments(datasets: int) -> int:
+    """How many segments each sort order has."""
+    return max(1, -(-datasets // SORT_SEGMENT))
 
 
 def build_index(
@@ -203,10 +215,10 @@ def build_index(
         facets[fv[0]].append([fv[1], n, len(members)])
 
     datasets = sum(1 for d in docs if d.kind == "dataset")
-    width = 3 if len(docs) < 1 << 24 else 4
+    digits = 3 if len(docs) <= 1 << 18 else 4
     sorts = {name: [d.sort[name] for d in docs[:datasets]] for name in SORTS}
     for name, values in sorts.items():
-        files[f"search/s/{name}.js"] = sort_file(name, values, width)
+        files.update(sort_files(name, values, digits))
 
     for c in range(0, len(docs), CHUNK):
         files[f"search/d/{c // CHUNK}.js"] = script(
@@ -218,12 +230,12 @@ def build_index(
         "docs": len(docs),
         "datasets": datasets,
         "chunk": CHUNK,
-        "width": width,
+        "digits": digits,
         "keys": shards.keys,
         "split": "".join("1" if s else "0" for s in shards.split),
         "facets": dict(facets),
         "next_facet": len(facet_ids),
-        "sorts": list(SORTS),
+        "sorts": {name: segments(datasets) for name in SORTS},
     }
     meta["version"] = index_version(files)
     files["search/meta.js"] = script("meta", meta)

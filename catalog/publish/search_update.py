@@ -28,7 +28,7 @@ from catalog.publish.search import (
     pack_facets,
     pack_terms,
     script,
-    sort_file,
+    sort_files,
     unpack_facets,
     unpack_terms,
 )
@@ -215,4 +215,4 @@ def _update_sorts(state: IndexState, docs: dict[int, Doc], files: dict[str, byte
                 values[i] = doc.sort[name]
                 touched = True
         if touched:
-            files[f"search/s/{name}.js"] = sort_file(name, values, state.meta["width"])
+            files.update(sort_files(name, values, state.meta["digits"]))

@@ -77,11 +77,11 @@
     return out;
   }
 
-  function order(s, width) {
-    var raw = bytes(s), out = new Int32Array(raw.length / width);
+  function order(s, digits) {
+    var out = new Int32Array(s.length / digits);
     for (var k = 0, j = 0; k < out.length; k++) {
       var v = 0;
-      for (var w = 0; w < width; w++) v = v * 256 + raw[j++];
+      for (var d = 0; d < digits; d++) v = v * 64 + VALUE[s.charCodeAt(j++)];
       out[k] = v;
     }
     return out;
@@ -157,10 +157,9 @@
       var words = tokenize(opts.q || "");
       var work = [Promise.all(words.map(function (w) { return wordScores(m, w); }))];
       work.push(Promise.all(opts.filters.map(function (f) { return facetIds(m, f[0], f[1]); })));
-      var sortField = opts.sort && opts.sort !== "name" && opts.sort !== "relevance" ? opts.sort : null;
-      work.push(sortField && m.sorts.indexOf(sortField) >= 0 ? load("s/" + sortField) : Promise.resolve(null));
+      var sortField = opts.sort && Object.prototype.hasOwnProperty.call(m.sorts, opts.sort) ? opts.sort : null;
       return Promise.all(work).then(function (parts) {
-        var perWord = parts[0], facets = parts[1], sortOrder = parts[2];
+        var perWord = parts[0], facets = parts[1];
         var allowed = new Uint8Array(limitTo).fill(1);
         facets.forEach(function (list) {
           var mark = new Uint8Array(limitTo);
@@ -182,23 +181,45 @@
             if (!sum) allowed[d] = 0;
           }
         }
+        var offset = opts.offset || 0, limit = opts.limit || 20;
+        if (sortField) {
+          var count = 0;
+          for (var d3 = 0; d3 < limitTo; d3++) count += allowed[d3];
+          return sortedPage(m, sortField, !!opts.desc, allowed, offset + limit).then(function (hits) {
+            return rows(m, hits.slice(offset, offset + limit)).then(function (rs) {
+              return { total: count, rows: rs, ms: performance.now() - started };
+            });
+          });
+        }
         var hits = [];
-        if (sortOrder) {
-          var perm = order(sortOrder, m.width);
-          for (var k = 0; k < perm.length; k++) if (perm[k] < limitTo && allowed[perm[k]]) hits.push(perm[k]);
-        } else {
-          for (var d2 = 0; d2 < limitTo; d2++) if (allowed[d2]) hits.push(d2);
-          if (total && (!opts.sort || opts.sort === "relevance")) {
-            hits.sort(function (a, b) { return total[b] - total[a] || a - b; });
-          }
+        for (var d2 = 0; d2 < limitTo; d2++) if (allowed[d2]) hits.push(d2);
+        if (total && (!opts.sort || opts.sort === "relevance")) {
+          hits.sort(function (a, b) { return total[b] - total[a] || a - b; });
         }
         if (opts.desc) hits.reverse();
-        var page = hits.slice(opts.offset || 0, (opts.offset || 0) + (opts.limit || 20));
-        return rows(m, page).then(function (rs) {
+        return rows(m, hits.slice(offset, offset + limit)).then(function (rs) {
           return { total: hits.length, rows: rs, ms: performance.now() - started };
         });
       });
     });
+  }
+
+  // The first `need` allowed datasets in the order of a field: segments are loaded from
+  // the front (or the back, descending) only until the page is full.
+  function sortedPage(m, field, desc, allowed, need) {
+    var segs = m.sorts[field], hits = [];
+    function next(i) {
+      if (i < 0 || i >= segs || hits.length >= need) return Promise.resolve(hits);
+      return load("s/" + field + "/" + i).then(function (text) {
+        var ids = order(text, m.digits);
+        for (var k = 0; k < ids.length && hits.length < need; k++) {
+          var id = ids[desc ? ids.length - 1 - k : k];
+          if (id < allowed.length && allowed[id]) hits.push(id);
+        }
+        return next(desc ? i - 1 : i + 1);
+      });
+    }
+    return next(desc ? segs - 1 : 0);
   }
 
   function rows(m, list) {

@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from catalog.publish import build_site
+from tests.conftest import MakeCatalog
 from tests.publish.conftest import Watched
 from tests.publish.sitecheck import html_pages
+from tests.publish.test_build import dataset
+from tests.publish.test_search_index import UUIDS
 
 pytestmark = pytest.mark.browser
 
@@ -117,3 +121,23 @@ def test_no_page_has_console_errors_or_foreign_requests(
     assert watched.dialogs == []
     assert [r for r in watched.requests if not r.startswith(example_url)] == []
     assert len(pages) > 100
+
+
+def test_sorting_reads_the_order_segment_by_segment(
+    watched: Watched, make_catalog: MakeCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("catalog.publish.search.SORT_SEGMENT", 2)
+    sizes = [5000, 100, 70000, 300, 9]
+    files = {
+        f"records/datasets/d{i}.yaml": dataset(u, f"spikes.times{i}.npy", file_size=str(n))
+        for i, (u, n) in enumerate(zip(UUIDS, sizes, strict=True))
+    }
+    root = make_catalog(files)
+    build_site(root)
+    base = (root / "_site").resolve().as_uri() + "/"
+    ascending = ["9 B", "100 B", "300 B", "5.0 kB", "70.0 kB"]
+    for direction, expected in (("asc", ascending), ("desc", ascending[::-1])):
+        page = watched.open(base + f"datasets/index.html?sort=size&dir={direction}")
+        shown = [t for t in page.locator("#table-body td.num").all_inner_texts() if t]
+        assert shown == expected
+    assert watched.errors == []

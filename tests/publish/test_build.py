@@ -259,3 +259,22 @@ def test_build_errors_name_the_problem(make_catalog: MakeCatalog) -> None:
     root = make_catalog({"records/datasets/s1/spikes.times.npy.yaml": dataset(UUID1, qc="MAYBE")})
     with pytest.raises(CatalogError, match=r"spikes.times.npy.yaml:\d+:\d+: .*qc"):
         build_site(root)
+
+
+def test_a_deleted_record_loses_its_page_and_json(make_catalog: MakeCatalog) -> None:
+    root = make_catalog({"records/tags/old.yaml": "kind: tag\nname: old\n"})
+    build_site(root)
+    assert (root / "_site" / record_page("tag", "old")).is_file()
+    (root / "records/tags/old.yaml").unlink()
+    report = build_site(root)
+    assert report.removed >= 2  # its page, its JSON, and index files it alone filled
+    assert not (root / "_site" / record_page("tag", "old")).exists()
+    assert not (root / "_site" / record_api("tag", "old")).exists()
+
+
+def test_the_not_found_page_links_from_the_base_url(make_catalog: MakeCatalog) -> None:
+    root = make_catalog()
+    build_site(root, base_url="/lab/")
+    links = read(root / "_site/404.html").links
+    assert "/lab/static/site.css" in links
+    assert all(link.startswith(("/lab/", "#")) for link in links)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.publish import build_site
-from catalog.publish.postings import decode, encode
+from catalog.publish.postings import decode, decode_order, encode
 from catalog.publish.search_update import _read
 from tests.conftest import MakeCatalog
 from tests.publish.test_build import dataset
@@ -49,12 +48,14 @@ def read_index(site: Path) -> dict[str, Any]:
         for name, values in meta["facets"].items()
         for value, n, _ in values
     }
-    sorts = {}
-    for name in meta["sorts"]:
-        text = _read(site, f"search/s/{name}.js")
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        w = meta["width"]
-        sorts[name] = [int.from_bytes(raw[i : i + w], "big") for i in range(0, len(raw), w)]
+    sorts = {
+        name: [
+            i
+            for k in range(count)
+            for i in decode_order(_read(site, f"search/s/{name}/{k}.js"), meta["digits"])
+        ]
+        for name, count in meta["sorts"].items()
+    }
     rows = [
         r for c in range(-(-meta["docs"] // meta["chunk"])) for r in _read(site, f"search/d/{c}.js")
     ]
