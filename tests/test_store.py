@@ -178,3 +178,14 @@ def test_an_edit_that_would_add_an_anchor_is_refused(make_catalog: MakeCatalog) 
     root = make_catalog({TAG: "kind: tag\nname: &n raw\n"})
     with pytest.raises(SchemaError, match="anchor '&n' is not allowed"):
         edit_record(root, TAG, lambda tree: tree.__setitem__("protected", True))
+
+
+def test_dates_and_yaml_1_1_words_reach_the_models_as_text() -> None:
+    rev = check_bytes(
+        "records/revisions/r.yaml", b"kind: revision\nname: r1\ncreated: 2024-01-05\n"
+    )
+    assert rev.entry is not None
+    assert rev.entry.model.created == "2024-01-05"  # type: ignore[attr-defined]
+    tag = check_bytes("records/tags/no.yaml", b"kind: tag\nname: no\ndescription: on\n")
+    assert tag.entry is not None
+    assert (tag.entry.model.name, tag.entry.model.description) == ("no", "on")  # type: ignore[attr-defined]

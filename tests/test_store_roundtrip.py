@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -222,6 +223,7 @@ def edits(draw: st.DrawFn) -> tuple[str, Path_, str, Any]:
     return kind, path, how, draw(strategy)
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits())
 def test_an_edit_changes_only_its_field(edit: tuple[str, Path_, str, Any]) -> None:
