@@ -88,7 +88,7 @@ class FsspecStorage(Storage):
     def probe(self) -> None:
         """The root must answer (a missing bucket or host is not "every file missing")."""
         try:
-            self._info(self.root)
+            self._info(self.root or "/")
         except FileNotFoundError:
             return  # an empty prefix: it exists as soon as one object does
         except Exception as exc:  # noqa: BLE001 - any failure means "could not look"
@@ -278,6 +278,14 @@ class HttpStorage(FsspecStorage):
         raise StorageError(self.name, "HTTP repositories are read-only")
 
 
+def _max_attempts() -> int:
+    # botocore's own variable; its default (5 tries with back-off) is slow to give up.
+    try:
+        return max(1, int(os.environ.get("AWS_MAX_ATTEMPTS", "3")))
+    except ValueError:
+        return 3
+
+
 def open_remote(repository: Repository) -> Storage:
     """The fsspec storage for a non-local repository; LookError when it is misconfigured."""
     url = repository.url
@@ -324,7 +332,7 @@ def open_remote(repository: Repository) -> Storage:
                 config_kwargs={
                     "connect_timeout": CONNECT_TIMEOUT,
                     "read_timeout": READ_TIMEOUT,
-                    "retries": {"max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "3"))},
+                    "retries": {"max_attempts": _max_attempts()},
                 },
             )
         except ImportError:
@@ -342,4 +350,4 @@ def open_remote(repository: Repository) -> Storage:
             repository.name, "misconfigured", f"cannot open {scheme}:// storage: {exc}"
         ) from None
     root = parts.path if scheme == "sftp" else f"{parts.netloc}{parts.path}"
-    return FsspecStorage(repository, fs, root.rstrip("/") or "/")
+    return FsspecStorage(repository, fs, root)

@@ -21,7 +21,7 @@ import pytest
 from catalog.sync.run import SyncOptions, SyncOutcome, sync
 from tests.conftest import MakeCatalog
 
-TYPE_FILES = {
+NO_BASE_DATASET = {
     # The base catalog's dataset is replaced by the ones each test makes.
     "records/datasets/s1/spikes.times.npy.yaml": None,
 }
@@ -132,7 +132,7 @@ def sync_catalog(make_catalog: MakeCatalog) -> MakeSyncCatalog:
         git_init: bool = False,
         **kw: Any,
     ) -> Cat:
-        cat_files: dict[str, str | bytes | None] = dict(TYPE_FILES)
+        cat_files: dict[str, str | bytes | None] = dict(NO_BASE_DATASET)
         cat_files.update(extra or {})
         cat_files[".gitignore"] = ".catalog/\n"
         root = make_catalog(cat_files, git_init=False)
@@ -218,22 +218,23 @@ def s3_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return moto_server
 
 
+@dataclass
+class S3Bucket:
+    """A bucket on the moto server, and a boto3 client to fill it."""
+
+    name: str
+    client: Any
+
+
 @pytest.fixture
-def bucket(s3_env: str) -> Iterator[Any]:
-    """A fresh bucket (name in ``.name``) and a boto3 client (``.client``)."""
+def bucket(s3_env: str) -> Iterator[S3Bucket]:
+    """A fresh bucket with a unique name."""
     import boto3
 
     client = boto3.client("s3", endpoint_url=s3_env)
     name = f"bkt-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
-
-    class Bucket:
-        pass
-
-    b = Bucket()
-    b.name = name  # type: ignore[attr-defined]
-    b.client = client  # type: ignore[attr-defined]
-    yield b
+    yield S3Bucket(name, client)
     client.close()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.sync.conftest import Cat, MakeSyncCatalog, dataset_yaml, repository_yaml
+from tests.sync.conftest import Cat, MakeSyncCatalog, S3Bucket, dataset_yaml, repository_yaml
 
 A = b"some bytes" * 8
 FILES = {f"s{i}/spikes.times.npy": A for i in range(3)}
@@ -138,7 +138,7 @@ def test_s3_access_denied_flips_nothing(
     _nothing_flipped(cat, cat.sync(), "denied")
 
 
-def test_s3_empty_prefix_flips_nothing(sync_catalog: MakeSyncCatalog, bucket: Any) -> None:
+def test_s3_empty_prefix_flips_nothing(sync_catalog: MakeSyncCatalog, bucket: S3Bucket) -> None:
     cat = _remote_catalog(sync_catalog, "s3", f"s3://{bucket.name}/wrong-prefix")
     outcome = cat.sync()
     _nothing_flipped(cat, outcome, "unreachable")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from catalog.atomic import TEMP_PREFIX
-from tests.sync.conftest import Cat, MakeSyncCatalog, dataset_yaml, repository_yaml
+from tests.sync.conftest import Cat, MakeSyncCatalog, S3Bucket, dataset_yaml, repository_yaml
 
 A = b"replicate me " * 50
 COPY = {"records/repositories/local-copy.yaml": repository_yaml("local-copy", "local", "data/copy")}
@@ -85,7 +85,7 @@ def test_a_personal_copy_is_a_source_only_when_no_shared_one_has_it(
 
 
 def test_http_source_to_s3_destination(
-    sync_catalog: MakeSyncCatalog, http_server: Any, bucket: Any
+    sync_catalog: MakeSyncCatalog, http_server: Any, bucket: S3Bucket
 ) -> None:
     url, folder, _ = http_server
     (folder / "a").mkdir()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tests.sync.conftest import Cat, MakeSyncCatalog, dataset_yaml, repository_yaml
+from tests.sync.conftest import Cat, MakeSyncCatalog, S3Bucket, dataset_yaml, repository_yaml
 
 A = b"object bytes " * 40
 B = b"OBJECT BYTES " * 40  # same size, other bytes
 
 
-def _s3_catalog(sync_catalog: MakeSyncCatalog, bucket: Any, rels: dict[str, str]) -> Cat:
+def _s3_catalog(sync_catalog: MakeSyncCatalog, bucket: S3Bucket, rels: dict[str, str]) -> Cat:
     """Datasets (rel → hash algorithm) whose copy is expected in s3://bucket/data."""
     records = {
         rel: dataset_yaml(rel, A, copies={"s3-archive": False}, algorithm=algo)
@@ -21,7 +21,7 @@ def _s3_catalog(sync_catalog: MakeSyncCatalog, bucket: Any, rels: dict[str, str]
     return sync_catalog({}, records=records, extra={"records/repositories/s3-archive.yaml": repo})
 
 
-def _put_multipart(bucket: Any, key: str, data: bytes) -> None:
+def _put_multipart(bucket: S3Bucket, key: str, data: bytes) -> None:
     c = bucket.client
     up = c.create_multipart_upload(Bucket=bucket.name, Key=key)
     parts = []
@@ -37,7 +37,7 @@ def _put_multipart(bucket: Any, key: str, data: bytes) -> None:
 
 
 def test_s3_statuses_etag_multipart_and_corruption(
-    sync_catalog: MakeSyncCatalog, bucket: Any
+    sync_catalog: MakeSyncCatalog, bucket: S3Bucket
 ) -> None:
     rels = {
         "etag/spikes.times.npy": "md5",
@@ -70,7 +70,7 @@ def test_s3_statuses_etag_multipart_and_corruption(
 
 
 def test_s3_warm_run_reads_nothing_and_orphans_are_listed(
-    sync_catalog: MakeSyncCatalog, bucket: Any
+    sync_catalog: MakeSyncCatalog, bucket: S3Bucket
 ) -> None:
     cat = _s3_catalog(sync_catalog, bucket, {"a/spikes.times.npy": "sha256"})
     bucket.client.put_object(Bucket=bucket.name, Key="data/a/spikes.times.npy", Body=A)
