@@ -25,6 +25,7 @@ from catalog.models import (
     Training,
     Worker,
 )
+from catalog.models.trainings import Update
 from catalog.records import Records
 from catalog.store import SCHEMA_LINE_PREFIX
 from catalog.validate import validate
@@ -46,6 +47,19 @@ def local_files(root: Path, records: Records) -> dict[Path, Dataset]:
             repo = repos[fr.repository]
             if repo.type == "local" and not repo.offline:
                 out[root / repo.url / fr.relative_path] = d
+    return out
+
+
+def training_files(root: Path, records: Records) -> dict[Path, Update]:
+    """Every weights file that a training's update names, with its update."""
+    repos = {r.name: r for r in records.models(Repository)}
+    out = {}
+    for t in records.models(Training):
+        assert t.repository is not None
+        for rnd in t.rounds:
+            for u in rnd.updates:
+                assert u.path is not None
+                out[root / repos[t.repository].url / u.path] = u
     return out
 
 
@@ -78,7 +92,7 @@ def test_local_files_have_the_recorded_size_and_hash(repo_root: Path, records: R
 
 def test_local_repository_holds_no_unrecorded_files(repo_root: Path, records: Records) -> None:
     on_disk = {p for p in (repo_root / "data" / "local-main").rglob("*") if p.is_file()}
-    assert on_disk == set(local_files(repo_root, records))
+    assert on_disk == set(local_files(repo_root, records)) | set(training_files(repo_root, records))
 
 
 def test_example_has_repositories_types_and_sessions(records: Records) -> None:
@@ -173,6 +187,26 @@ def test_training_and_workers(records: Records) -> None:
     assert t.options["daisy_chain_period"] > 0
     assert t.target_num_updates == t.num_updates * t.options["daisy_chain_period"]
     assert set(t.participants) <= set(workers)
+
+
+def test_training_update_files_have_the_recorded_size_and_hash(
+    repo_root: Path, records: Records
+) -> None:
+    [entry] = records.by_kind["training"]
+    t = entry.model
+    assert isinstance(t, Training)
+    assert [r.number for r in t.rounds] == [0]
+    assert {u.participant for u in t.rounds[0].updates} == set(t.participants)
+    # An update has no size field: the record notes each file's size beside its path.
+    text = (repo_root / entry.path).read_text(encoding="utf-8")
+    sizes = dict(re.findall(r"path: (\S+)  # (\d+) bytes", text))
+    files = training_files(repo_root, records)
+    assert len(files) == 2
+    for path, u in files.items():
+        raw = path.read_bytes()
+        assert u.path is not None
+        assert (len(raw), hashlib.sha256(raw).hexdigest()) == (int(sizes[u.path]), u.hash), path
+        assert u.num_samples
 
 
 _BASE64_32 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=")
