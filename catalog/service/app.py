@@ -36,6 +36,12 @@ def create_app(
         TRAP_HTTP_EXCEPTIONS=False,
         PROPAGATE_EXCEPTIONS=False,
     )
+    if background:
+        from catalog.recovery import recover
+
+        # A crash may have left git locks, temp files or record files a commit had written
+        # but not committed: put them back in line with the branch before reading records.
+        recover(config.root)
     svc = build_service(config, settings)
     app.extensions[EXTENSION] = svc
     responses.init_app(app)
@@ -48,13 +54,10 @@ def create_app(
 
 def start_background(svc: Service) -> None:
     """Start the committer thread, the local pool and the scheduler."""
-    from catalog.recovery import recover
     from catalog.service.drain import Drainer, make_committer
     from catalog.service.pool import LocalPool
     from catalog.service.schedule import Scheduler
 
-    # A crash may have left git locks, temp files or half-written records: repair first.
-    recover(svc.config.root)
     svc.committer = make_committer(svc)
     svc.drainer = Drainer(svc)
     svc.scheduler = Scheduler(svc)

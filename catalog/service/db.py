@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS leases (
     slots INTEGER NOT NULL,
     capabilities TEXT NOT NULL DEFAULT '[]',
     spec TEXT NOT NULL,
+    job TEXT NOT NULL DEFAULT '{}',
     state TEXT NOT NULL,
     attempt INTEGER NOT NULL DEFAULT 0,
     worker TEXT,
@@ -63,12 +64,19 @@ CREATE INDEX IF NOT EXISTS leases_by_state ON leases (state, offered);
 
 
 class Database:
-    """A thread-safe handle on the state file; every write is one durable transaction."""
+    """A thread-safe handle on the state file; every write is one durable transaction.
+
+    Writes share one connection, one transaction at a time. Reads use a connection per
+    thread: in WAL mode they see the last committed state and never wait for a write's
+    fsync.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
@@ -98,11 +106,21 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """The connection, for queries (serialized with writes)."""
-        with self._lock:
-            yield self._conn
+        """This thread's reading connection (committed state only)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self._local.conn = conn
+            with self._lock:
+                self._readers.append(conn)
+        yield conn
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close every connection."""
         with self._lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
             self._conn.close()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from catalog.crashpoints import crash_point
 from catalog.errors import CatalogError, RecordError
 from catalog.runner.report import Report
 from catalog.service.journal import Row
@@ -211,6 +212,7 @@ class Drainer:
         # also see the records it changed.
         self.svc.live.refresh(result.changed)
         self.svc.journal.done(ids, result.sha)
+        crash_point("after-mark-done")
         self.commits += 1 if result.sha else 0
         self.applied += len(ids)
         self.last = {

@@ -8,6 +8,7 @@ of its first answer, so a re-sent report gets that answer again and changes noth
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 import time
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from catalog.service.db import Database
+from catalog.service.responses import Refused
+
+log = logging.getLogger(__name__)
 
 State = Literal["pending", "done", "parked"]
 
@@ -46,6 +50,21 @@ class Intake:
     message: str = ""
 
 
+@dataclass(slots=True)
+class _Waiting:
+    """A report waiting for the next group commit, and (then) what became of it."""
+
+    worker: str
+    key: str
+    body: bytes
+    digest: str
+    job_id: str
+    attempt: int
+    answer: Callable[[int], bytes]
+    result: Intake | None = None
+    error: BaseException | None = None
+
+
 _SELECT = (
     "SELECT id, worker, key, body, job_id, attempt, received, state, batch_id, reason, tries"
     " FROM reports"
@@ -63,6 +82,9 @@ class Journal:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._arrived = threading.Condition()
+        self._group = threading.Condition()
+        self._queue: list[_Waiting] = []
+        self._leading = False
 
     def accept(
         self,
@@ -73,47 +95,94 @@ class Journal:
         attempt: int,
         answer: Callable[[int], bytes],
     ) -> Intake:
-        """Journal a report, or say why not; ``answer(row id)`` gives the 202 body to keep."""
-        digest = body_digest(body)
-        with self.db.write() as c:
-            seen = c.execute(
-                "SELECT body_sha256, response FROM reports WHERE worker = ? AND key = ?",
-                (worker, key),
-            ).fetchone()
-            if seen is not None:
-                if seen[0] == digest:
-                    return Intake("replay", bytes(seen[1]))
-                return Intake(
-                    "key_conflict",
-                    message=f"idempotency key {key!r} was already used for another report",
-                )
-            won = c.execute(
-                "SELECT attempt, worker FROM winners WHERE job_id = ?", (job_id,)
-            ).fetchone()
-            if won is not None:
-                return Intake(
-                    "job_conflict",
-                    message=f"job {job_id!r} was already reported by attempt {won[0]} "
-                    f"(worker {won[1]!r}); this report (attempt {attempt}) is not applied",
-                )
-            cur = c.execute(
-                "INSERT INTO reports (worker, key, body, body_sha256, job_id, attempt, received)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (worker, key, body, digest, job_id, attempt, time.time()),
+        """Journal a report, or say why not; ``answer(row id)`` gives the 202 body to keep.
+
+        Returns once the row is on disk. Concurrent callers share transactions (group
+        commit): one thread writes every report waiting at that moment and fsyncs once.
+        """
+        item = _Waiting(worker, key, body, body_digest(body), job_id, attempt, answer)
+        with self._group:
+            self._queue.append(item)
+            while item.result is None and item.error is None:
+                if self._leading:
+                    self._group.wait()
+                    continue
+                self._leading = True
+                batch, self._queue = self._queue, []
+                self._group.release()
+                try:
+                    self._write_group(batch)
+                finally:
+                    self._group.acquire()
+                    self._leading = False
+                    self._group.notify_all()
+        if item.error is not None:
+            raise item.error
+        assert item.result is not None
+        if item.result.outcome == "new":
+            with self._arrived:
+                self._arrived.notify_all()
+        return item.result
+
+    def _write_group(self, batch: list[_Waiting]) -> None:
+        try:
+            with self.db.write() as c:
+                for item in batch:
+                    item.result = self._admit(c, item)
+        except Exception as exc:
+            # Nothing of the group was written; say so, and let the workers send again.
+            log.exception("the journal could not be written")
+            refusal = Refused(
+                503,
+                f"the journal could not be written ({exc}); nothing was accepted, send again",
+                code="journal_unavailable",
+                headers={"Retry-After": "5"},
             )
-            row_id = int(cur.lastrowid or 0)
-            response = answer(row_id)
-            c.execute("UPDATE reports SET response = ? WHERE id = ?", (response, row_id))
-            c.execute(
-                "INSERT INTO winners (job_id, report_id, attempt, worker) VALUES (?, ?, ?, ?)",
-                (job_id, row_id, attempt, worker),
+            for item in batch:
+                item.result, item.error = None, refusal
+        except BaseException as exc:
+            for item in batch:
+                item.result, item.error = None, exc
+            raise
+
+    @staticmethod
+    def _admit(c: sqlite3.Connection, w: _Waiting) -> Intake:
+        seen = c.execute(
+            "SELECT body_sha256, response FROM reports WHERE worker = ? AND key = ?",
+            (w.worker, w.key),
+        ).fetchone()
+        if seen is not None:
+            if seen[0] == w.digest:
+                return Intake("replay", bytes(seen[1]))
+            return Intake(
+                "key_conflict",
+                message=f"idempotency key {w.key!r} was already used for another report",
             )
-            c.execute(
-                "UPDATE leases SET state = 'reported', updated = ? WHERE job_id = ?",
-                (time.time(), job_id),
+        won = c.execute(
+            "SELECT attempt, worker FROM winners WHERE job_id = ?", (w.job_id,)
+        ).fetchone()
+        if won is not None:
+            return Intake(
+                "job_conflict",
+                message=f"job {w.job_id!r} was already reported by attempt {won[0]} "
+                f"(worker {won[1]!r}); this report (attempt {w.attempt}) is not applied",
             )
-        with self._arrived:
-            self._arrived.notify_all()
+        cur = c.execute(
+            "INSERT INTO reports (worker, key, body, body_sha256, job_id, attempt, received)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (w.worker, w.key, w.body, w.digest, w.job_id, w.attempt, time.time()),
+        )
+        row_id = int(cur.lastrowid or 0)
+        response = w.answer(row_id)
+        c.execute("UPDATE reports SET response = ? WHERE id = ?", (response, row_id))
+        c.execute(
+            "INSERT INTO winners (job_id, report_id, attempt, worker) VALUES (?, ?, ?, ?)",
+            (w.job_id, row_id, w.attempt, w.worker),
+        )
+        c.execute(
+            "UPDATE leases SET state = 'reported', updated = ? WHERE job_id = ?",
+            (time.time(), w.job_id),
+        )
         return Intake("new", response)
 
     def lookup(self, worker: str, key: str) -> tuple[str, bytes] | None:

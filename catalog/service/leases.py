@@ -11,7 +11,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from catalog.service.db import Database
@@ -27,6 +27,8 @@ class Offer:
     slots: int
     spec: dict[str, Any]
     capabilities: tuple[str, ...] = ()
+    job: dict[str, Any] = field(default_factory=dict)
+    """The planner's description of the job (its fields other than the spec)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class Lease:
     expires: float | None
     spec: dict[str, Any] = field(repr=False)
     capabilities: tuple[str, ...] = ()
+    job: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def public(self) -> dict[str, Any]:
         """The job as the read API shows it."""
@@ -60,8 +63,8 @@ class Lease:
 
 
 _SELECT = (
-    "SELECT job_id, kind, queue, slots, state, attempt, worker, expires, spec, capabilities"
-    " FROM leases"
+    "SELECT job_id, kind, queue, slots, state, attempt, worker, expires, spec, capabilities,"
+    " job FROM leases"
 )
 
 
@@ -77,6 +80,7 @@ def _lease(row: Sequence[Any]) -> Lease:
         expires=row[7],
         spec=json.loads(row[8]),
         capabilities=tuple(json.loads(row[9])),
+        job=json.loads(row[10]),
     )
 
 
@@ -124,8 +128,8 @@ class Leases:
                     now_state = self._reported_state(c, job.id)
                     c.execute(
                         "INSERT INTO leases (job_id, kind, queue, slots, state, attempt, worker,"
-                        " expires, spec, capabilities, offered, updated) "
-                        "VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?, ?, ?)",
+                        " expires, spec, capabilities, job, offered, updated) "
+                        "VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?, ?, ?, ?)",
                         (
                             job.id,
                             job.kind,
@@ -134,6 +138,7 @@ class Leases:
                             now_state or "offered",
                             json.dumps(job.spec),
                             json.dumps(list(job.capabilities)),
+                            json.dumps(job.job),
                             now,
                             now,
                         ),
@@ -141,8 +146,9 @@ class Leases:
                 if now_state is None or (now_state == "finished" and job.id in finished_before):
                     c.execute(
                         "UPDATE leases SET state = 'offered', worker = NULL, expires = NULL,"
-                        " claim_key = NULL, spec = ?, offered = ?, updated = ? WHERE job_id = ?",
-                        (json.dumps(job.spec), now, now, job.id),
+                        " claim_key = NULL, spec = ?, job = ?, offered = ?, updated = ?"
+                        " WHERE job_id = ?",
+                        (json.dumps(job.spec), json.dumps(job.job), now, now, job.id),
                     )
                     c.execute("DELETE FROM winners WHERE job_id = ?", (job.id,))
                     new += 1
@@ -189,17 +195,8 @@ class Leases:
                     " claim_key = ?, expires = ?, updated = ? WHERE job_id = ?",
                     (worker, key, expires, now, lease.job_id),
                 )
-                return Lease(
-                    lease.job_id,
-                    lease.kind,
-                    lease.queue,
-                    lease.slots,
-                    "leased",
-                    lease.attempt + 1,
-                    worker,
-                    expires,
-                    lease.spec,
-                    lease.capabilities,
+                return replace(
+                    lease, state="leased", attempt=lease.attempt + 1, worker=worker, expires=expires
                 )
         return None
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from catalog.config import load_config
 from catalog.errors import CatalogError
+from catalog.recovery import recover
 from catalog.service.app import create_app, service_of
 from catalog.service.runtime import Service
 from catalog.service.server import ServerThread, make_server, server_url, stop_server
@@ -99,6 +100,7 @@ def serve(
     """
     config = load_config(root)
     settings = service_settings(config, **overrides)
+    recover(config.root)  # a crashed run's half-written records are not the catalog
     load_catalog(config.root)
     app = create_app(config, settings)
     svc = service_of(app)

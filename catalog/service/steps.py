@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from catalog.errors import CatalogError
@@ -47,6 +48,7 @@ def sync(svc: Service) -> str:
 
 def offer_of(job: Job) -> Offer:
     """A planned job as the lease table holds it."""
+    fields = {f.name: getattr(job, f.name) for f in dataclasses.fields(job) if f.name != "spec"}
     return Offer(
         id=job.id,
         kind=job.kind,
@@ -54,6 +56,7 @@ def offer_of(job: Job) -> Offer:
         slots=job.slots,
         spec=job.spec,
         capabilities=tuple(job.spec.get("capabilities", ())),
+        job=fields,
     )
 
 
