@@ -29,29 +29,30 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from catalog.atomic import TEMP_PREFIX, fsync_dir
-from catalog.checks.naming import path_problem
+from catalog.batch import (
+    TRAILER,
+    BatchIds,
+    CommitResult,
+    Edit,
+    apply_edits,
+    check_batch_id,
+    check_edit,
+    commit_message,
+)
 from catalog.config import load_config
 from catalog.crashpoints import crash_point
-from catalog.errors import GitError, RecordError, SchemaError, YAMLSyntaxError
-from catalog.gitcmd import ZERO_SHA, git_dir, git_env, run_git
+from catalog.errors import GitError
+from catalog.gitcmd import ZERO_SHA, git_dir, git_env, read_object, run_git
 from catalog.gitlock import wait_for_git_lock, writer_lock
-from catalog.store import RECORDS_DIR, SUFFIXES, check_bytes, edit_bytes
+from catalog.worktree import write_files
 
 log = logging.getLogger(__name__)
-
-TRAILER = "Catalog-Batch"
-"""Commit trailer that carries a batch id; its presence in history makes a replay a no-op."""
 
 DEFAULT_AUTHOR = ("catalog-bot", "catalog-bot@localhost")
 INDEX_NAME = "catalog-index"
@@ -59,33 +60,7 @@ INDEX_NAME = "catalog-index"
 JOURNAL_NAME = "catalog-journal"
 """Paths being written by an unfinished batch or sync; ``recover`` realigns them."""
 
-_BATCH_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}\Z")
 _MAX_ATTEMPTS = 20
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One change to a record file: new content, a round-trip edit, or (neither) a deletion."""
-
-    path: str
-    """Posix path relative to the catalog root, e.g. records/tags/raw.yaml."""
-    content: bytes | None = None
-    """The file's new full content; None (and no fn) deletes the file."""
-    fn: Callable[[Any], None] | None = None
-    """Round-trip edit of the current file's YAML tree, applied under the lock."""
-
-
-@dataclass(frozen=True)
-class CommitResult:
-    """What ``Committer.apply`` did."""
-
-    sha: str | None
-    """The new commit, or None when nothing changed or the batch was applied before."""
-    batch_id: str | None
-    applied: bool
-    """False when this batch id was already in the history (a replay)."""
-    changed: list[str]
-    """Paths changed by the commit."""
 
 
 class Committer:
@@ -121,8 +96,7 @@ class Committer:
         self.lock_wait = float(lock_wait if lock_wait is not None else settings.get("lock_wait", 2))
         """How long a git lock file may sit before it is checked for being stale."""
         self.ref = f"refs/heads/{self.branch}"
-        self._ids: set[str] | None = None
-        self._ids_tip: str | None = None
+        self._batches = BatchIds(self.root)
         self._closed = False
 
     # ------------------------------------------------------------ public API
@@ -133,10 +107,9 @@ class Committer:
         """Commit ``edits`` as one commit; a batch id seen before makes this a no-op."""
         if self._closed:
             raise GitError("this committer is closed")
-        if batch_id is not None and not _BATCH_ID.match(batch_id):
-            raise GitError(f"batch id '{batch_id}' may only hold letters, digits and ._:@/+=-")
+        check_batch_id(batch_id)
         for e in edits:
-            _check_edit(e)
+            check_edit(e)
         paths = list(dict.fromkeys(e.path for e in edits))
         with self.locked():
             if self.checked_out():
@@ -144,11 +117,11 @@ class Committer:
                 self.finish_journal()
             for attempt in range(_MAX_ATTEMPTS):
                 tip, before = self.read(paths)
-                if batch_id is not None and batch_id in self._applied_ids(tip):
+                if batch_id is not None and batch_id in self._batches.seen(tip):
                     if attempt:
                         self._restore(paths)
                     return CommitResult(None, batch_id, False, [])
-                after = _apply_edits(before, edits)
+                after = apply_edits(before, edits)
                 changed = [p for p in paths if after[p] != before[p]]
                 if not changed:
                     if attempt:
@@ -168,7 +141,7 @@ class Committer:
         """Whether a commit with this batch id is in the branch's history."""
         with self.locked():
             tip, _ = self.read([])
-            return batch_id in self._applied_ids(tip)
+            return batch_id in self._batches.seen(tip)
 
     def push(self) -> None:
         """Push the branch: fetch, rebase onto the remote, retry; never a force push."""
@@ -182,7 +155,7 @@ class Committer:
     def close(self) -> None:
         """Forget cached state; the committer holds no process or file between calls."""
         self._closed = True
-        self._ids = None
+        self._batches.forget()
 
     def __enter__(self) -> Committer:
         return self
@@ -353,60 +326,20 @@ class Committer:
         try:
             proc.stdin.write(f"{self.ref}\n".encode())
             proc.stdin.flush()
-            tip, body = _read_object(proc.stdout)
+            tip, body = read_object(proc.stdout)
             if tip is not None and body is not None:
-                self._learn_ids(proc.stdin, proc.stdout, tip, body)
+                self._batches.learn(proc.stdin, proc.stdout, tip, body)
                 proc.stdin.write(b"".join(f"{tip}:{p}\n".encode() for p in paths))
             proc.stdin.close()
             if tip is not None:
                 for p in paths:
-                    out[p] = _read_object(proc.stdout)[1]
+                    out[p] = read_object(proc.stdout)[1]
         finally:
             proc.stdout.close()
             if not proc.stdin.closed:
                 proc.stdin.close()
             proc.wait()
         return tip, out
-
-    def _learn_ids(self, stdin: Any, stdout: Any, tip: str, body: bytes) -> None:
-        """Add the batch ids of commits between the last tip seen and ``tip`` (a short,
-        linear stretch; anything else is left to ``git log`` in ``_applied_ids``)."""
-        if self._ids is None or self._ids_tip is None or self._ids_tip == tip:
-            return
-        found: set[str] = set()
-        for _ in range(200):
-            found |= _trailers_in(body)
-            parents = [
-                ln[7:].decode()
-                for ln in body.split(b"\n\n", 1)[0].splitlines()
-                if ln.startswith(b"parent ")
-            ]
-            if len(parents) != 1:
-                return
-            if parents[0] == self._ids_tip:
-                self._ids |= found
-                self._ids_tip = tip
-                return
-            stdin.write(f"{parents[0]}\n".encode())
-            stdin.flush()
-            _sha, next_body = _read_object(stdout)
-            if next_body is None:
-                return
-            body = next_body
-
-    def _applied_ids(self, tip: str | None) -> set[str]:
-        """Batch ids in the history up to ``tip``, scanned incrementally."""
-        if tip is None:
-            return set()
-        if self._ids is None or self._ids_tip is None:
-            self._ids = _trailer_values(self.root, tip)
-        elif self._ids_tip != tip:
-            try:
-                self._ids |= _trailer_values(self.root, f"{self._ids_tip}..{tip}")
-            except GitError:  # the old tip is gone (rebased away): scan everything again
-                self._ids = _trailer_values(self.root, tip)
-        self._ids_tip = tip
-        return self._ids
 
     def _commit(
         self,
@@ -446,10 +379,7 @@ class Committer:
         # The committer's index now holds exactly the new commit's tree.
         (self.git_dir / f"{INDEX_NAME}.tip").write_text(sha)
         crash_point("after-update-ref")
-        if batch_id is not None and self._ids is not None:
-            self._ids.add(batch_id)
-        if self._ids_tip == tip:
-            self._ids_tip = sha
+        self._batches.committed(tip, sha, batch_id)
         if in_tree:
             self._follow(changed)
         return sha
@@ -515,144 +445,4 @@ class Committer:
         self.git("update-index", "--index-info", stdin="\n".join(lines).encode() + b"\n", env=env)
 
 
-# ---------------------------------------------------------------- helpers
-
-
-def _check_edit(e: Edit) -> None:
-    if e.content is not None and e.fn is not None:
-        raise ValueError(f"edit of {e.path}: give content or fn, not both")
-    why = path_problem(e.path)
-    if why is None and not (e.path.startswith(f"{RECORDS_DIR}/") and e.path.endswith(SUFFIXES)):
-        why = f"is not a record file (records/<kind folder>/…{SUFFIXES[0]})"
-    if why is not None:
-        raise RecordError(e.path, 1, 1, f"path {why}", hint="Pass a path like records/tags/x.yaml.")
-
-
-def _apply_edits(before: dict[str, bytes | None], edits: Sequence[Edit]) -> dict[str, bytes | None]:
-    """The new content of every path; raises RecordError if any changed file is invalid."""
-    after = dict(before)
-    for e in edits:
-        if e.fn is not None:
-            current = after[e.path]
-            if current is None:
-                raise RecordError(
-                    e.path,
-                    1,
-                    1,
-                    "cannot edit a record that does not exist at the branch tip",
-                    hint="Give the new file's full content instead.",
-                )
-            after[e.path] = edit_bytes(current, e.fn)
-        else:
-            after[e.path] = e.content
-    bad = []
-    for path, content in after.items():
-        if content is None or content == before[path]:
-            continue
-        result = check_bytes(path, content)
-        if result.entry is None:
-            bad += result.problems
-    if bad:
-        first = bad[0]
-        more = f" ({len(bad) - 1} more problem(s) in this batch)" if len(bad) > 1 else ""
-        error = YAMLSyntaxError if first.code == "yaml" else SchemaError
-        raise error(
-            first.path,
-            first.line,
-            first.col,
-            first.message,
-            record=first.record,
-            field=first.field,
-            hint=(first.hint + more).strip() + " Nothing was written.",
-        )
-    return after
-
-
-def write_files(root: Path, files: dict[str, bytes | None]) -> None:
-    """Replace (or delete) several files atomically: temp files, fsync, rename, fsync folders."""
-    temps: list[tuple[str, Path, int]] = []
-    try:
-        for rel, content in files.items():
-            if content is None:
-                continue
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
-            temps.append((tmp, target, fd))
-            os.fchmod(fd, 0o644)
-            os.write(fd, content)
-        crash_point("after-temp-write")
-        _fsync_all([fd for _tmp, _target, fd in temps])
-        crash_point("after-fsync")
-    except BaseException:
-        for tmp, _target, fd in temps:
-            os.close(fd)
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    for _tmp, _target, fd in temps:
-        os.close(fd)
-    folders = set()
-    for tmp, target, _fd in temps:
-        os.replace(tmp, target)
-        folders.add(target.parent)
-    for rel, content in files.items():
-        if content is None:
-            target = root / rel
-            target.unlink(missing_ok=True)
-            folders.add(target.parent)
-    for folder in folders:
-        if folder.exists():
-            fsync_dir(folder)
-    crash_point("after-rename")
-
-
-def _fsync_all(fds: list[int]) -> None:
-    """fsync many files at once: the file system commits its journal for the whole group,
-    which makes 100 small files about ten times faster than one after the other."""
-    if len(fds) < 2:
-        for fd in fds:
-            os.fsync(fd)
-        return
-    with ThreadPoolExecutor(max_workers=min(32, len(fds))) as pool:
-        list(pool.map(os.fsync, fds))
-
-
-def commit_message(
-    message: str,
-    before: dict[str, bytes | None],
-    after: dict[str, bytes | None],
-    changed: list[str],
-    batch_id: str | None,
-) -> str:
-    """The caller's message, the list of records changed, and the batch trailer."""
-    lines = [message.strip() or "Update records", "", "Records changed:"]
-    for p in changed:
-        what = "added" if before[p] is None else "deleted" if after[p] is None else "modified"
-        lines.append(f"- {what} {p}")
-    if batch_id is not None:
-        lines += ["", f"{TRAILER}: {batch_id}"]
-    return "\n".join(lines) + "\n"
-
-
-def _read_object(stream: Any) -> tuple[str | None, bytes | None]:
-    """One answer of ``git cat-file --batch``: (object id, content) or (None, None)."""
-    header = stream.readline()
-    if not header or header.endswith(b" missing\n") or header.endswith(b" ambiguous\n"):
-        return None, None
-    sha, _typ, size = header.split()
-    data = stream.read(int(size) + 1)
-    return sha.decode(), data[:-1]
-
-
-def _trailers_in(commit: bytes) -> set[str]:
-    """Batch ids in the trailer block (last paragraph) of a raw commit object."""
-    message = commit.split(b"\n\n", 1)[1] if b"\n\n" in commit else b""
-    last = message.rstrip().rsplit(b"\n\n", 1)[-1].decode("utf-8", "replace")
-    prefix = f"{TRAILER}: "
-    return {ln[len(prefix) :].strip() for ln in last.splitlines() if ln.startswith(prefix)}
-
-
-def _trailer_values(root: Path, revs: str) -> set[str]:
-    fmt = f"--format=%(trailers:key={TRAILER},valueonly)"
-    out = run_git(root, "log", fmt, revs).stdout.decode("utf-8", "replace")
-    return {line.strip() for line in out.splitlines() if line.strip()}
+__all__ = ["TRAILER", "CommitResult", "Committer", "Edit"]

@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import git
 
@@ -160,3 +161,13 @@ def changed_files(repo: git.Repo, base: str, head: str, prefix: str) -> list[tup
         else:
             out.append(("M", path, path))
     return out
+
+
+def read_object(stream: IO[bytes]) -> tuple[str | None, bytes | None]:
+    """One answer of ``git cat-file --batch``: (object id, content) or (None, None)."""
+    header = stream.readline()
+    if not header or header.endswith(b" missing\n") or header.endswith(b" ambiguous\n"):
+        return None, None
+    sha, _typ, size = header.split()
+    data = stream.read(int(size) + 1)
+    return sha.decode(), data[:-1]

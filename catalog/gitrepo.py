@@ -2,8 +2,8 @@
 
 This module is the one import for everything git (see the modules for the details):
 
-- writing — ``Committer`` applies a batch of ``Edit``\\ s as one commit, serialized across
-  threads and processes, crash-safe, with compare-and-swap on the branch and a
+- writing — ``Committer`` applies a batch of ``Edit`` objects as one commit, serialized
+  across threads and processes, crash-safe, with compare-and-swap on the branch and a
   ``Catalog-Batch`` trailer that makes replays no-ops (``catalog.committer``); ``push``
   fetches, rebases and retries, never forces (``catalog.gitpush``); ``recover`` cleans up
   after a crash at start-up (``catalog.recovery``);
