@@ -72,8 +72,12 @@ def noop_app() -> Any:
 
 def serve_noop(port: int) -> None:
     """Run the no-op app under waitress exactly as `catalog serve` runs the real one."""
+    import logging
+
     from catalog.service.server import make_server
     from catalog.service.settings import ServiceSettings
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "all threads busy" notes
 
     settings = ServiceSettings.model_validate({**SERVICE, "port": port})
     make_server(noop_app(), settings).run()

@@ -185,6 +185,7 @@ class Drainer:
 
     def apply(self, rows: Sequence[Row]) -> None:
         """Apply ``rows`` in one commit (or park those that no longer apply)."""
+        t0 = time.perf_counter()
         edits, members = self._edits(rows)
         if not members:
             return
@@ -219,6 +220,8 @@ class Drainer:
             "batch_id": batch_id,
             "sha": result.sha,
             "reports": len(ids),
+            "files": len(result.changed),
+            "seconds": round(time.perf_counter() - t0, 3),
             "at": time.time(),
         }
         if self.on_commit is not None and result.changed:

@@ -31,16 +31,19 @@ CYCLE: tuple[tuple[str, Step], ...] = (
     ("validate", steps.reload),
     ("plan", steps.plan_jobs),
     ("build", steps.build),
+    ("tidy", steps.tidy),
 )
 """The steps of a full cycle, in order; a failed pull or validate ends the cycle early.
 (sync loads and checks the catalog on its own; validate then reloads what sync committed.)"""
 
 REPLAN: tuple[tuple[str, Step], ...] = (
+    ("pull", steps.pull),
     ("validate", steps.reload),
     ("plan", steps.plan_jobs),
     ("build", steps.build),
 )
-"""After commits of the committer thread: jobs that became ready are planned, pages rebuilt."""
+"""After commits of the committer thread: the results are pushed (with a remote), jobs that
+became ready are planned, pages rebuilt."""
 
 MUST_PASS = frozenset({"pull", "validate"})
 

@@ -89,3 +89,9 @@ def build(svc: Service) -> str:
 
     report = build_site(svc.config.root)
     return f"{report.written} of {report.files} file(s) written in {svc.config.site.output}"
+
+
+def tidy(svc: Service) -> str:
+    """Forget applied reports older than the retention time (parked ones stay)."""
+    removed = svc.journal.prune(svc.settings.retention_days * 86400)
+    return f"{removed} old applied report(s) forgotten"

@@ -54,7 +54,7 @@ def test_push_runs_a_cycle(hooked: Live) -> None:
     wait_for(lambda: scheduler.cycles == 1 and scheduler.running is None)
     cycle = hooked.http.get(hooked.url + "/api/v1/status").json()["cycle"]["last_cycle"]
     assert cycle["reason"] == "GitHub push to main"
-    assert list(cycle["steps"]) == ["pull", "sync", "validate", "plan", "build"]
+    assert list(cycle["steps"]) == ["pull", "sync", "validate", "plan", "build", "tidy"]
 
 
 def test_pushes_during_a_cycle_are_coalesced(hooked: Live) -> None:

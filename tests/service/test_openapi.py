@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -17,11 +18,13 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from catalog.service.openapi import document
 from catalog.signing import signed_headers
 from tests.conftest import git
 from tests.service.conftest import Catalog, Live, serving, wait_for
 
 EXAMPLES = 500
+CALLS: Counter[str] = Counter()
 SIGNED = ("/api/v1/reports", "/api/v1/jobs/claim", "/api/v1/jobs/{job_id}/renew")
 CHECKS = [
     checks.not_a_server_error,
@@ -79,10 +82,21 @@ def sign_half(cat: Catalog, case: schemathesis.Case, kwargs: dict[str, object]) 
     derandomize=True,
 )
 def test_operation(case: schemathesis.Case, server: Live, module_catalog: Catalog) -> None:
+    CALLS[f"{case.method} {case.path}"] += 1
     kwargs = case.as_transport_kwargs(base_url=server.url)
     sign_half(module_catalog, case, kwargs)
     response = server.http.request(**kwargs, timeout=30)  # type: ignore[arg-type]
     case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+
+def test_every_operation_got_its_examples() -> None:
+    # Runs after the operations. An operation without parameters or body has one possible
+    # request; every other one must have been tried at least EXAMPLES times.
+    for path, methods in document()["paths"].items():
+        for method, operation in methods.items():
+            calls = CALLS[f"{method.upper()} {path}"]
+            has_inputs = "parameters" in operation or "requestBody" in operation
+            assert calls >= (EXAMPLES if has_inputs else 1), (method, path, calls)
 
 
 def test_no_generated_request_reached_git(server: Live, module_catalog: Catalog) -> None:
