@@ -233,7 +233,8 @@ class LocalStorage(Storage):
         return self._root_id is None or self._root_id == (st.st_dev, st.st_ino)
 
     def walk(self) -> Listing:
-        """scandir every folder once; symlinks are followed only when they stay inside."""
+        """scandir every folder once (hidden ones aside); symlinks are followed only when they
+        stay inside."""
         out = Listing()
         stack = [("", self._real_root)]
         while stack:
@@ -253,7 +254,10 @@ class LocalStorage(Storage):
                         if de.is_symlink():
                             self._walk_link(rel, out)
                         elif de.is_dir(follow_symlinks=False):
-                            stack.append((rel, de.path))
+                            # Hidden folders (.git, .catalog, .snapshots) hold no data; a
+                            # record naming a file in one is still stat'ed on its own.
+                            if not de.name.startswith("."):
+                                stack.append((rel, de.path))
                         elif de.name.startswith(TEMP_PREFIX):
                             out.leftovers.append(rel)
                         elif de.is_file(follow_symlinks=False):

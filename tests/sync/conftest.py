@@ -77,7 +77,7 @@ def recorded(rel: str, content: bytes, **kw: Any) -> dict[str, str]:
 
 def record_file(rel: str) -> str:
     """Where a test dataset's record lives."""
-    return f"records/datasets/{rel.replace('/', '_')}.yaml"
+    return f"records/datasets/{rel.replace('/', '_').lstrip('.')}.yaml"
 
 
 @dataclass

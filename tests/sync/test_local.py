@@ -92,11 +92,14 @@ def test_a_touched_file_is_hashed_again(sync_catalog: MakeSyncCatalog) -> None:
 
 
 def test_orphans_are_listed_but_dot_files_are_not(sync_catalog: MakeSyncCatalog) -> None:
-    cat = sync_catalog({"a/spikes.times.npy": A})
+    cat = sync_catalog({"a/spikes.times.npy": A, ".hidden/spikes.times.npy": B})
     (cat.data / "a/extra.bin").write_bytes(b"12345")
     (cat.data / ".DS_Store").write_bytes(b"x")
+    (cat.data / ".git").mkdir()
+    (cat.data / ".git/HEAD").write_bytes(b"ref: refs/heads/main\n")
     outcome = cat.sync()
     assert [(o.relative_path, o.size) for o in outcome.report.orphans] == [("a/extra.bin", 5)]
+    assert outcome.report.totals()["verified"] == 2  # a record may still name a hidden file
 
 
 def test_report_is_written_with_per_repository_counts(sync_catalog: MakeSyncCatalog) -> None:
