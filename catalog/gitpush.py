@@ -11,7 +11,9 @@ has moved (through the journal, so a crash in between is repaired by ``recover``
 from __future__ import annotations
 
 import logging
+import random
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REBASE_INDEX = "catalog-rebase-index"
-_MAX_ATTEMPTS = 30
+_MIN_ATTEMPTS = 5
 _RETRY_REASONS = (
     "non-fast-forward",
     "fetch first",
@@ -38,9 +40,23 @@ _RETRY_REASONS = (
 
 
 def push_branch(c: Committer, remote: str) -> None:
-    """Bring the remote up to date with the local branch (caller holds the writer lock)."""
+    """Bring the remote up to date with the local branch (caller holds the writer lock).
+
+    Rejections are retried, after a random pause that grows with each try, until
+    ``c.lock_timeout`` has passed: two writers pushing in lockstep would otherwise keep
+    beating the same one.
+    """
     remote_ref = f"refs/remotes/{remote}/{c.branch}"
-    for _attempt in range(_MAX_ATTEMPTS):
+    deadline = time.monotonic() + c.lock_timeout
+    reason = ""
+    attempt = 0
+    while True:
+        attempt += 1
+        if attempt > _MIN_ATTEMPTS and time.monotonic() > deadline:
+            raise GitError(
+                f"pushing {c.branch} to {remote} was rejected {attempt - 1} times in "
+                f"{c.lock_timeout:.0f}s; giving up. Last answer: {reason}"
+            )
         upstream = _fetch(c, remote, remote_ref)
         local, _ = c.read([])
         if local is None or local == upstream:
@@ -51,6 +67,7 @@ def push_branch(c: Committer, remote: str) -> None:
                 return
             rebased = _rebase(c, local, upstream, f"{remote}/{c.branch}")
             if not _advance(c, local, rebased):
+                reason = f"{c.ref} moved during the rebase"
                 continue
             local = rebased
         ok, reason = _push(c, remote, local)
@@ -58,7 +75,8 @@ def push_branch(c: Committer, remote: str) -> None:
             crash_point("after-push")
             return
         log.info("push to %s rejected (%s); fetching and trying again", remote, reason)
-    raise GitError(f"pushing {c.branch} to {remote} was rejected {_MAX_ATTEMPTS} times; giving up")
+        pause = min(1.0, 0.01 * 2 ** min(attempt, 7))
+        time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not a secret
 
 
 def _fetch(c: Committer, remote: str, remote_ref: str) -> str | None:

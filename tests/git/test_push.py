@@ -142,3 +142,16 @@ def test_remote_files_come_in_with_their_modes(remote: tuple[Path, Path, Path]) 
         mine.push()
     assert (a / "scripts/check.sh").stat().st_mode & 0o777 == 0o755
     assert git(a, "status", "--porcelain") == ""
+
+
+def test_a_remote_that_refuses_is_reported_with_its_reason(
+    remote: tuple[Path, Path, Path],
+) -> None:
+    bare, a, _b = remote
+    hook = bare / "hooks/pre-receive"
+    hook.write_text("#!/bin/sh\necho 'records are frozen for the release' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with Committer(a, remote="origin") as mine:
+        mine.apply([Edit("records/tags/t1.yaml", b"kind: tag\nname: t1\n")], "mine")
+        with pytest.raises(GitError, match="records are frozen for the release"):
+            mine.push()
