@@ -43,14 +43,16 @@ def _record_file(e: Entry) -> bytes:
 def record_jobs(site: Site) -> list[Job]:
     """One JSON file per record."""
     jobs = []
+    for e in site.datasets:
+        uid: str = e.model.uuid  # type: ignore[attr-defined]
+        path = paths.record_api("dataset", uid)
+        jobs.append(Job(path, partial(_dataset_file, site, e), b"api" + fingerprint(site, e)))
     for kind, entries in site.records.by_kind.items():
+        if kind == "dataset":
+            continue
         for e in entries:
-            path = paths.record_api(kind, paths.record_key(kind, e.model))
-            if kind == "dataset":
-                make = partial(_dataset_file, site, e)
-                jobs.append(Job(path, make, b"api" + fingerprint(site, e)))
-            else:
-                jobs.append(Job(path, partial(_record_file, e), b"api" + site.version(e)))
+            path = paths.record_api(kind, e.model.key())
+            jobs.append(Job(path, partial(_record_file, e), b"api" + site.version(e)))
     return jobs
 
 

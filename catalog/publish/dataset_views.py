@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from catalog.models import Repository
+from catalog.models import Dataset, Repository
 from catalog.publish import paths
 from catalog.publish.gather import Site
 from catalog.publish.linkeddata import (
@@ -45,42 +44,45 @@ TABLE_ROWS = 100
 
 
 def fingerprint(site: Site, e: Entry) -> bytes:
-    """A digest of every input of a dataset's page and JSON: records, sync, history.
+    """What a dataset's page and JSON depend on, as bytes: records, sync findings, commits.
 
     Computed for every dataset on every build, so it only gathers versions and ids: the
     dataset itself, the records it names (type, format, tags, repositories), its notices,
     its other revisions, what it was made from and what was made from it, the last sync
-    findings on its files, and the commits that touched it.
+    findings on its files, and the commits that touched it. (The build hashes it.)
     """
     fp = site.memo.get(e.path)
     if fp is not None:
         return fp
-    d = dataset(e)
-    version, refs, sync = site.version, site.ref_versions(), site.sync
-    parts = [
-        version(e),
-        refs.get(("dataset-type", d.dataset_type), b"-"),
-        refs.get(("format", d.data_format), b"-"),
-    ]
-    parts += [refs.get(("tag", t), b"-") for t in d.tags]
+    d: Dataset = e.model  # type: ignore[assignment]
+    version, refs, sync, uid = site.version, site.ref_versions(), site.sync, d.uuid
+    parts = [version(e), refs.get(("dataset-type", d.dataset_type), b"-")]
+    parts.append(refs.get(("format", d.data_format), b"-"))
+    for t in d.tags:
+        parts.append(refs.get(("tag", t), b"-"))
     for fr in d.file_records:
         parts.append(refs.get(("repository", fr.repository), b"-"))
         if sync.files:
-            s = sync.status(d.uuid, fr.repository, fr.relative_path)
+            s = sync.status(uid, fr.repository, fr.relative_path)
             if s is not None:
                 parts.append(f"{s.status}|{s.checked}|{s.verified_at}|{s.detail}".encode())
-    parts += [version(n) for n in site.notices_of.get(d.uuid, ())]
+    # Most datasets have none of what follows: look before building lists.
+    if uid in site.notices_of:
+        parts += [version(n) for n in site.notices_of[uid]]
     group = site.versions.get((d.session, d.collection, d.name), ())
     if len(group) > 1:
         parts += [version(v) for v in group]
-    parts += [version(c) for c in site.children.get(d.uuid, ())]
+    if uid in site.children:
+        parts += [version(c) for c in site.children[uid]]
     if d.provenance is not None:
         parts += [version(p) for u in d.provenance.datasets if (p := site.dataset(u))]
         if d.provenance.block is not None:
             parts.append(refs.get(("experiment", d.provenance.block.experiment), b"-"))
-    parts += [c.sha.encode() for c in site.history.files.get(e.path, ())]
-    parts.append(sync.finished.encode())
-    fp = hashlib.blake2b(b"|".join(parts), digest_size=16).digest()
+    if e.path in site.history.files:
+        parts += [c.sha.encode() for c in site.history.files[e.path]]
+    # Whether any sync report exists shows; when the last one ran is on repository pages.
+    parts.append(b"synced" if sync.finished else b"-")
+    fp = b"|".join(parts)
     site.memo[e.path] = fp
     return fp
 
@@ -218,7 +220,7 @@ def dataset_page(site: Site, e: Entry) -> DatasetPage:
         glance=glance,
         download=next((f.download for f in files if f.download), None),
         files=files,
-        sync_finished=site.sync.finished,
+        synced=bool(site.sync.finished),
         notices=[notice_item(n, with_description=True) for n in site.notices_of.get(d.uuid, [])],
         versions=_versions(site, e),
         made_from=made_from,
@@ -245,7 +247,12 @@ def table_slice(site: Site, number: int) -> list[Entry]:
 
 
 def table_page(site: Site, number: int, filters: Filters) -> DatasetTablePage:
-    """Page ``number`` of the datasets table (the first one is enhanced by script)."""
+    """Page ``number`` of the datasets table.
+
+    The first page carries the filters and the script that makes the whole table
+    filterable and sortable; the others are plain pages for readers without script and
+    for crawlers, so that filter counts changing does not rewrite them all.
+    """
     pages = table_pages(site)
     return DatasetTablePage(
         path=paths.table_page(number),
@@ -253,12 +260,12 @@ def table_page(site: Site, number: int, filters: Filters) -> DatasetTablePage:
         summary=f"All {len(site.datasets)} datasets of {site.title}.",
         section="datasets",
         crumbs=() if number == 1 else (Link("Datasets", paths.DATASETS_TABLE),),
-        scripts=("search.js",),
+        scripts=("search.js",) if number == 1 else (),
         rows=[dataset_row(e) for e in table_slice(site, number)],
         number=number,
         pages=pages,
         total=len(site.datasets),
         previous=paths.table_page(number - 1) if number > 1 else None,
         next=paths.table_page(number + 1) if number < pages else None,
-        filters=filters,
+        filters=filters if number == 1 else Filters(),
     )

@@ -12,44 +12,47 @@ Index = dict[str, set[str]]
 
 
 class DatasetIndex:
-    """Dataset uuids by type, revision, tag and collection, for fast selector matching."""
+    """Dataset uuids by type, revision, tag, collection and date, built as selectors need them."""
 
     def __init__(self, datasets: Iterable[Entry]) -> None:
-        self.by_type: Index = defaultdict(set)
-        self.by_revision: Index = defaultdict(set)
-        self.by_tag: Index = defaultdict(set)
-        self.by_collection: Index = defaultdict(set)
-        self.created: dict[str, str] = {}
-        self.all: set[str] = set()
-        for e in datasets:
-            d = e.model
-            assert isinstance(d, Dataset)
-            self.all.add(d.uuid)
-            self.by_type[d.dataset_type].add(d.uuid)
-            self.by_revision[d.revision or ""].add(d.uuid)
-            self.by_collection[d.collection].add(d.uuid)
-            for t in d.tags:
-                self.by_tag[t].add(d.uuid)
-            if d.created_datetime:
-                self.created[d.uuid] = d.created_datetime[:10]
+        self.models: list[Dataset] = [e.model for e in datasets]  # type: ignore[misc]
+        self.all = {d.uuid for d in self.models}
+        self._built: dict[str, Index] = {}
+
+    def by(self, attribute: str) -> Index:
+        """uuids by the value of 'dataset_type', 'revision', 'collection' or 'tags'."""
+        index = self._built.get(attribute)
+        if index is None:
+            index = defaultdict(set)
+            for d in self.models:
+                value = getattr(d, attribute)
+                for v in value if isinstance(value, list) else [value or ""]:
+                    index[v].add(d.uuid)
+            self._built[attribute] = index
+        return index
 
     def select(self, s: DatasetSelector) -> set[str]:
         """Uuids of the datasets that meet every condition the selector gives."""
         found: set[str] | None = None
-        for values, index in (
-            (s.dataset_types, self.by_type),
-            (s.revisions, self.by_revision),
-            (s.tags, self.by_tag),
-            (s.collections, self.by_collection),
+        for values, attribute in (
+            (s.dataset_types, "dataset_type"),
+            (s.revisions, "revision"),
+            (s.tags, "tags"),
+            (s.collections, "collection"),
         ):
             if not values:
                 continue
+            index = self.by(attribute)
             hit = set().union(*(index.get(v, set()) for v in values))
             found = hit if found is None else found & hit
         if s.created_from or s.created_to:
-            pool = found if found is not None else self.all
             lo, hi = s.created_from or "0000-00-00", s.created_to or "9999-99-99"
-            found = {u for u in pool if lo <= self.created.get(u, "") <= hi}
+            pool = found if found is not None else self.all
+            found = {
+                d.uuid
+                for d in self.models
+                if d.uuid in pool and lo <= (d.created_datetime or "")[:10] <= hi
+            }
         return found if found is not None else set()
 
 

@@ -202,7 +202,8 @@ class DatasetPage(Page):
     download: str | None = None
     """The first public download URL, if any."""
     files: list[FileRow] = field(default_factory=list)
-    sync_finished: str = ""
+    synced: bool = False
+    """Whether a sync report exists (each file row says when it was checked)."""
     notices: list[NoticeItem] = field(default_factory=list)
     versions: list[VersionRow] = field(default_factory=list)
     made_from: list[Link] = field(default_factory=list)

@@ -33,6 +33,8 @@ def record_key(kind: str, model: object) -> str:
 
 def record_page(kind: str, key: str) -> str:
     """The page of one record, e.g. 'tags/raw.html'."""
+    if kind == "dataset":
+        return f"datasets/{key}.html"  # a uuid: lower-case hex and '-', always plain
     return f"{folder(kind)}/{safe_name(key)}.html"
 
 
@@ -48,6 +50,8 @@ def table_page(number: int) -> str:
 
 def record_api(kind: str, key: str) -> str:
     """The JSON of one record, e.g. 'api/tag/raw.json'."""
+    if kind == "dataset":
+        return f"api/dataset/{key}.json"
     return f"api/{kind}/{safe_name(key)}.json"
 
 

@@ -39,6 +39,10 @@ def _page(renderer: Renderer, build: Callable[[], Page]) -> bytes:
     return renderer.render(build())
 
 
+def _dataset_page(renderer: Renderer, site: Site, e: Entry) -> bytes:
+    return renderer.render(dataset_page(site, e))
+
+
 def _listing_digest(site: Site, e: Entry, listed: list[Entry], *extra: object) -> bytes:
     h = hashlib.blake2b(site.version(e) + repr((len(listed), extra)).encode(), digest_size=16)
     for d in listed[:LISTED]:
@@ -67,15 +71,16 @@ def page_jobs(site: Site, renderer: Renderer, filters: Filters) -> list[Job]:
         job(paths.SEARCH, search_page, filters),
         job(paths.NOT_FOUND, not_found_page),
     ]
-    head = repr((filters, len(site.datasets))).encode()
     for n in range(1, table_pages(site) + 1):
-        h = hashlib.blake2b(head + str(n).encode(), digest_size=16)
+        head = repr((filters if n == 1 else None, n, len(site.datasets))).encode()
+        h = hashlib.blake2b(head, digest_size=16)
         for e in table_slice(site, n):
             h.update(site.version(e))
         jobs.append(job(paths.table_page(n), table_page, site, n, filters, digest=h.digest()))
-    for e in site.datasets:
-        path = paths.record_page("dataset", paths.record_key("dataset", e.model))
-        jobs.append(job(path, dataset_page, site, e, digest=fingerprint(site, e)))
+    for e in site.datasets:  # the bulk of a large site: one small job each
+        uid: str = e.model.uuid  # type: ignore[attr-defined]
+        make = partial(_dataset_page, renderer, site, e)
+        jobs.append(Job(paths.record_page("dataset", uid), make, fingerprint(site, e)))
     for kind, entries in site.records.by_kind.items():
         if kind == "dataset":
             continue
@@ -84,9 +89,11 @@ def page_jobs(site: Site, renderer: Renderer, filters: Filters) -> list[Job]:
             name = e.model.key()
             path = paths.record_page(kind, name)
             if kind in FACET_PAGES:
-                repo = site.sync.repositories.get(name) if kind == "repository" else None
                 listed = site.using[kind].get(name, [])
-                digest = _listing_digest(site, e, listed, repr(repo), site.sync.finished)
+                sync: object = None
+                if kind == "repository":  # only repository pages show the sync summary
+                    sync = (site.sync.repositories.get(name), site.sync.finished)
+                digest = _listing_digest(site, e, listed, repr(sync))
                 jobs.append(job(path, facet_page, site, e, digest=digest))
             elif kind == "notice":
                 digest = _listing_digest(site, e, site.affects.get(name, []))

@@ -172,15 +172,20 @@ def entries(site: Site) -> list[Entry]:
 
 def identity(e: Entry) -> str:
     """What names a document across builds."""
-    return f"{e.kind}/{paths.record_key(e.kind, e.model)}"
+    if e.kind == "dataset":
+        uid: str = e.model.uuid  # type: ignore[attr-defined]
+        return "dataset/" + uid
+    return f"{e.kind}/{e.model.key()}"
 
 
 def fingerprint(site: Site, e: Entry) -> bytes:
     """A digest of a document's inputs: the record, and for a dataset the notices on it."""
     if e.kind != "dataset":
         return site.version(e)
-    uid = paths.record_key("dataset", e.model)
-    notices = "|".join(n.model.key() for n in site.notices_of.get(uid, ()))
+    uid: str = e.model.uuid  # type: ignore[attr-defined]
+    if uid not in site.notices_of:
+        return site.version(e)
+    notices = "|".join(n.model.key() for n in site.notices_of[uid])
     return site.version(e) + notices.encode()
 
 
