@@ -163,23 +163,27 @@ class Drainer:
         records = self.svc.live.records
         fns: dict[str, list[Callable[[Any], None]]] = {}
         members: list[Row] = []
+        parked: list[tuple[int, str]] = []
+        no_change: list[int] = []
         for row in rows:
             try:
                 report = Report.model_validate_json(row.body, strict=True)
                 found = report_edits(records, report)
             except StaleReportError as exc:
-                self.svc.journal.park(row.id, exc.reason)
+                parked.append((row.id, exc.reason))
                 continue
             except (CatalogError, ValidationError) as exc:
-                self.svc.journal.park(row.id, f"cannot apply: {exc}")
+                parked.append((row.id, f"cannot apply: {exc}"))
                 continue
             if not found:
-                self.svc.journal.done([row.id], None)
+                no_change.append(row.id)
                 continue
             for edit in found:
                 assert edit.fn is not None, "reports edit records in place"
                 fns.setdefault(edit.path, []).append(edit.fn)
             members.append(row)
+        # One transaction for all that need no commit (one fsync, not one per report).
+        self.svc.journal.settle(parked, no_change)
         # Many reports about one record become one edit: the file is parsed and written once.
         return [Edit(path, fn=_chain(chain)) for path, chain in fns.items()], members
 

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -261,13 +261,25 @@ class Journal:
 
     def park(self, row_id: int, reason: str) -> None:
         """Keep a report that no longer applies, with the reason, for people to look at."""
+        self.settle([(row_id, reason)], [])
+
+    def settle(self, parked: Sequence[tuple[int, str]], unchanged: Sequence[int]) -> None:
+        """In one transaction: park reports (with reasons), and mark done those that
+        changed nothing."""
+        if not parked and not unchanged:
+            return
+        now = time.time()
         with self.db.write() as c:
-            c.execute(
+            c.executemany(
                 "UPDATE reports SET state = 'parked', reason = ?, finished = ?, batch_id = NULL"
                 " WHERE id = ?",
-                (reason, time.time(), row_id),
+                [(reason, now, row_id) for row_id, reason in parked],
             )
-            self._finish_leases(c, [row_id])
+            c.executemany(
+                "UPDATE reports SET state = 'done', reason = '', finished = ? WHERE id = ?",
+                [(now, row_id) for row_id in unchanged],
+            )
+            self._finish_leases(c, [row_id for row_id, _ in parked] + list(unchanged))
 
     @staticmethod
     def _finish_leases(c: sqlite3.Connection, ids: Iterable[int]) -> None:

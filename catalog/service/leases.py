@@ -171,6 +171,20 @@ class Leases:
     ) -> Lease | None:
         """Lease the oldest job ``worker`` can run, or None; a retried claim gets its lease."""
         now = self.clock()
+        # Only placeholders are put into the SQL text; every value is a bound parameter.
+        marks = ",".join("?" * len(queues))
+        claimable = (
+            f"queue IN ({marks}) AND (state = 'offered' OR (state = 'leased' AND expires < ?))"
+        )
+        with self.db.read() as c:
+            # Most claims find nothing: answer those without taking the write lock.
+            if not c.execute(
+                "SELECT 1 FROM leases WHERE "  # noqa: S608
+                + claimable
+                + " OR (worker = ? AND claim_key = ?) LIMIT 1",
+                (*queues, now, worker, key),
+            ).fetchone():
+                return None
         with self.db.write() as c:
             again = c.execute(
                 _SELECT + " WHERE worker = ? AND claim_key = ?",
@@ -178,11 +192,8 @@ class Leases:
             ).fetchone()
             if again is not None:
                 return _lease(again)
-            marks = ",".join("?" * len(queues))
             rows = c.execute(
-                f"{_SELECT} WHERE queue IN ({marks}) AND (state = 'offered'"
-                " OR (state = 'leased' AND expires < ?)) ORDER BY offered, job_id",
-                (*queues, now),
+                f"{_SELECT} WHERE {claimable} ORDER BY offered, job_id", (*queues, now)
             ).fetchall()
             have = set(capabilities)
             for row in rows:

@@ -76,8 +76,10 @@ def test_sigkill_under_load_loses_nothing(tmp_path: Path) -> None:
     for c in clients:
         c.start()
     rng = random.Random(7)
+    under_load = []
     for _ in range(kills):
         time.sleep(rng.uniform(0.1, 0.5))  # mid-intake, mid-batch, mid-commit: anywhere
+        under_load.append(any(c.is_alive() for c in clients))
         server.kill()
         server.start()
     stop_new = threading.Event()
@@ -88,6 +90,7 @@ def test_sigkill_under_load_loses_nothing(tmp_path: Path) -> None:
         c.join(timeout=300)
     try:
         assert server.starts == kills + 1
+        assert all(under_load)  # every kill hit a server that clients were sending to
         assert sum(c.retries for c in clients) > 0  # the kills did hit requests in flight
         check_exactly_once(root, clients, experiments, server.url)
     finally:

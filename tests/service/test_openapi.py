@@ -93,6 +93,8 @@ def test_every_operation_got_its_examples() -> None:
     # Runs after the operations. An operation without parameters or body has one possible
     # request; every other one must have been tried at least EXAMPLES times.
     for path, methods in document()["paths"].items():
+        if path == "/api/v1/openapi.json":
+            continue  # the document itself: schemathesis loaded it to begin with
         for method, operation in methods.items():
             calls = CALLS[f"{method.upper()} {path}"]
             has_inputs = "parameters" in operation or "requestBody" in operation
