@@ -45,6 +45,7 @@ _fingerprint: str | None = None
 
 _LOADING_CODE = (
     "alf.py",
+    "modelerrors.py",
     "naming_files.py",
     "problems.py",
     "recordcache.py",
