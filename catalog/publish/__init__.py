@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.errors import CatalogError
+from catalog.errors import CatalogError, ConfigError
 from catalog.publish import search_docs
 from catalog.publish.gather import Site, gather, site_inputs
 from catalog.publish.jobs import Job, digest_of, make_all
@@ -72,6 +72,11 @@ def build_site(
     from catalog.problems import render_text
     from catalog.validate import validate
 
+    if not TEMPLATES.is_dir():
+        raise ConfigError(
+            f"the site's templates are not at {TEMPLATES}; "
+            "install the catalog from its source checkout (pip install -e .)"
+        )
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
 
