@@ -111,15 +111,17 @@ def test_an_experiment_shows_its_block_graph(watched: Watched, site: str) -> Non
 
 
 def test_no_page_has_console_errors_or_foreign_requests(
-    watched: Watched, example_site: Path, example_url: str
+    watched: Watched, example_site: Path, site: str
 ) -> None:
     pages = [p.relative_to(example_site.resolve()).as_posix() for p in html_pages(example_site)]
+    if site.startswith("file:"):
+        pages.remove("404.html")  # hosts serve it for missing URLs; its links start at "/"
     for rel in pages:
-        watched.open(example_url + rel)
+        watched.open(site + rel)
         assert watched.violations() == [], rel
     assert watched.errors == []
     assert watched.dialogs == []
-    assert [r for r in watched.requests if not r.startswith(example_url)] == []
+    assert [r for r in watched.requests if not r.startswith(site)] == []
     assert len(pages) > 100
 
 
