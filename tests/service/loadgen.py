@@ -196,6 +196,8 @@ class Client(threading.Thread):
     url: str
     reports: Sequence[Report]
     twice: bool = True
+    pause: float = 0.0
+    """Seconds between reports (to make a supply of reports last)."""
     stop_new: threading.Event = field(default_factory=threading.Event)
     answers: dict[str, list[bytes]] = field(default_factory=dict)
     retries: int = 0
@@ -228,6 +230,8 @@ class Client(threading.Thread):
                 self.answers[r.key] = [self.send(http, r)]
                 if self.twice and i % 2 == 0:  # half of the reports are sent twice
                     self.answers[r.key].append(self.send(http, r))
+                if self.pause:
+                    time.sleep(self.pause)
 
 
 def run_clients(url: str, per_client: Sequence[Sequence[Report]]) -> Iterator[Client]:

@@ -72,7 +72,10 @@ def test_sigkill_under_load_loses_nothing(tmp_path: Path) -> None:
     )
     server = ServerProcess(root, free_port())
     server.start()
-    clients = [Client(server.url, r) for r in make_reports(keys, experiments, blocks)]
+    # Paced so that the supply outlasts the kills: reports are only used up while the
+    # server is up, about 20 × 0.3 s × 16 clients / 0.15 s ≈ 640 of the 1,600.
+    per_client = make_reports(keys, experiments, blocks)
+    clients = [Client(server.url, r, pause=0.15) for r in per_client]
     for c in clients:
         c.start()
     rng = random.Random(7)
@@ -91,6 +94,7 @@ def test_sigkill_under_load_loses_nothing(tmp_path: Path) -> None:
     try:
         assert server.starts == kills + 1
         assert all(under_load)  # every kill hit a server that clients were sending to
+        assert sum(len(c.answers) for c in clients) >= 100
         assert sum(c.retries for c in clients) > 0  # the kills did hit requests in flight
         check_exactly_once(root, clients, experiments, server.url)
     finally:
