@@ -68,30 +68,39 @@ _BREAKS = re.compile("[\x85\u2028\u2029]")
 must be written double-quoted, where they are escaped (\\N, \\L, \\P)."""
 
 
-def _safe_text(value: str) -> Any:
+def _safe_text(value: str, flow: bool) -> Any:
     if _BREAKS.search(value):
         return DoubleQuotedScalarString(value)
     if isinstance(value, LiteralScalarString | FoldedScalarString) and (
         _NOT_IN_BLOCK.search(value) or value[:1] in (" ", "\n")
     ):
         return str(value)
+    if flow and value[:1] in ("?", ":") and type(value) is str:
+        return SingleQuotedScalarString(value)
     return value
 
 
-def _writable(node: Any) -> None:
+def _is_flow(node: Any) -> bool:
+    fa = getattr(node, "fa", None)
+    return bool(fa is not None and fa.flow_style())
+
+
+def _writable(node: Any, flow: bool = False) -> None:
     """Give text values and keys a style in which they read back unchanged.
 
     ruamel.yaml gives a new value the block style (| or >) of the value it replaces, even
     when the text cannot be written that way (a control character, a CR), or only with an
     indentation indicator (text starting with a space or a line break), which it gets wrong
-    when the file's indent is not 2; and it writes the Unicode line breaks NEL, LS and PS
-    raw inside single quotes, where a reader folds them.
+    when the file's indent is not 2; it writes the Unicode line breaks NEL, LS and PS raw
+    inside single quotes, where a reader folds them; and inside [..] or {..} it writes text
+    starting with '?' or ':' plain, where libyaml reads an indicator.
     """
+    flow = flow or _is_flow(node)
     if isinstance(node, dict):
-        if any(isinstance(k, str) and _BREAKS.search(k) for k in node):
+        if any(isinstance(k, str) and _safe_text(k, flow) is not k for k in node):
             items = list(node.items())
             node.clear()
-            node.update((_safe_text(k) if isinstance(k, str) else k, v) for k, v in items)
+            node.update((_safe_text(k, flow) if isinstance(k, str) else k, v) for k, v in items)
         pairs: Any = list(node.items())
         # Past ruamel.yaml's __setitem__, which would put a replaced value's style back.
         setitem: Any = (
@@ -103,11 +112,11 @@ def _writable(node: Any) -> None:
         return
     for key, value in pairs:
         if isinstance(value, str):
-            safe = _safe_text(value)
+            safe = _safe_text(value, flow)
             if safe is not value:
                 setitem(node, key, safe)
         else:
-            _writable(value)
+            _writable(value, flow)
 
 
 def roundtrip_edit(text: str, edit: Callable[[Any], None]) -> str:

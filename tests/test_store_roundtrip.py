@@ -134,6 +134,10 @@ tricky = st.sampled_from(
         "&anchor",
         "*alias",
         "!tag",
+        "?0",
+        ":x",
+        "? q",
+        "\x85",
     ]
 )
 texts = text | tricky
