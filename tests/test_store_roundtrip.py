@@ -228,7 +228,14 @@ def edits(draw: st.DrawFn) -> tuple[str, Path_, str, Any]:
 
 
 @pytest.mark.slow
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same 1,000 edits on every run, so CI is repeatable; explore further by
+# changing max_examples or by dropping derandomize locally.
+@settings(
+    max_examples=1000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(edits())
 def test_an_edit_changes_only_its_field(edit: tuple[str, Path_, str, Any]) -> None:
     kind, path, how, value = edit
