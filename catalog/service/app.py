@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask
 
 from catalog.config import CatalogConfig
 from catalog.service import github, jobs_api, responses, status, webhook
+from catalog.service.background import ChildProcess, Threads
 from catalog.service.runtime import EXTENSION, Service, build_service
 from catalog.service.settings import ServiceSettings, service_settings
 
 log = logging.getLogger(__name__)
 
 
+BackgroundMode = Literal["off", "threads", "process"]
+
+
 def create_app(
     config: CatalogConfig,
     settings: ServiceSettings | None = None,
     *,
-    background: bool = True,
+    background: BackgroundMode = "threads",
     **overrides: Any,
 ) -> Flask:
     """Build the service's WSGI app for the catalog ``config``.
 
-    With ``background`` the committer thread (drains the journal), the scheduler (sync,
-    plan, build) and the local job pool start with the app; without, requests are still
-    verified and journalled but nothing is applied (useful to inspect intake alone).
+    The background — the committer thread (drains the journal), the scheduler (sync, plan,
+    build) and the local job pool — starts with the app, as threads of this process or in
+    a child process (`catalog serve`); with "off", requests are still verified and
+    journalled but nothing is applied (useful to inspect intake alone).
     """
     settings = settings or service_settings(config, **overrides)
     app = Flask("catalog.service", static_folder=None)
@@ -36,7 +41,7 @@ def create_app(
         TRAP_HTTP_EXCEPTIONS=False,
         PROPAGATE_EXCEPTIONS=False,
     )
-    if background:
+    if background != "off":
         from catalog.recovery import recover
 
         # A crash may have left git locks, temp files or record files a commit had written
@@ -47,27 +52,11 @@ def create_app(
     responses.init_app(app)
     for bp in (webhook.bp, jobs_api.bp, github.bp, status.bp):
         app.register_blueprint(bp)
-    if background:
-        start_background(svc)
+    if background == "threads":
+        svc.background = Threads(svc)
+    elif background == "process":
+        svc.background = ChildProcess(svc)
     return app
-
-
-def start_background(svc: Service) -> None:
-    """Start the committer thread, the local pool and the scheduler."""
-    from catalog.service.drain import Drainer, make_committer
-    from catalog.service.pool import LocalPool
-    from catalog.service.schedule import Scheduler
-
-    svc.committer = make_committer(svc)
-    svc.drainer = Drainer(svc)
-    svc.scheduler = Scheduler(svc)
-    if svc.settings.replan_after_commit:
-        svc.drainer.on_commit = svc.scheduler.request_replan
-    svc.drainer.start()
-    if svc.settings.local_workers > 0:
-        svc.pool = LocalPool(svc)
-        svc.pool.start()
-    svc.scheduler.start()
 
 
 def service_of(app: Flask) -> Service:

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+IDLE_POLL_S = 0.1
+"""How often an idle committer looks for new reports."""
+
 MESSAGE_JOBS = 30
 """Most job ids listed in a commit message."""
 
@@ -124,7 +127,9 @@ class Drainer:
         rows = self.svc.journal.pending(s.batch_size)
         if not rows:
             self.idle.set()
-            self.svc.journal.wait(max(s.batch_interval_s, 0.05) * 4)
+            # Reports journalled by this process wake us at once; those of another process
+            # (the web process, when the background runs in its own) are seen by polling.
+            self.svc.journal.wait(IDLE_POLL_S)
             return
         self.idle.clear()
         # Let the batch fill until it is full or its oldest report has waited long enough.

@@ -65,9 +65,7 @@ def github_hook() -> Response:
     branch = svc.settings.branch
     if ref != f"refs/heads/{branch}":
         return json_response({"ok": True, "event": "push", "ignored": f"not {branch}"})
-    if svc.scheduler is None:
+    if svc.background is None:
         raise Refused(503, "the scheduler is not running", code="unavailable")
-    svc.scheduler.request(f"GitHub push to {branch}")
-    return json_response(
-        {"ok": True, "event": "push", "scheduled": True, "cycle": svc.scheduler.summary()}, 202
-    )
+    svc.background.request_cycle(f"GitHub push to {branch}")
+    return json_response({"ok": True, "event": "push", "scheduled": True}, 202)

@@ -42,46 +42,24 @@ class Outcome:
         return not self.failed_steps
 
 
-def settled(svc: Service) -> bool:
-    """Nothing left to do: no cycle running or asked for, journal empty, no local job open."""
-    scheduler, pool, drainer = svc.scheduler, svc.pool, svc.drainer
-    if scheduler is None or drainer is None or not scheduler.idle() or scheduler.cycles == 0:
-        return False
-    if svc.journal.counts()["pending"] or not drainer.idle.is_set():
-        return False
-    if pool is not None and pool.busy():
-        return False
-    local = set(svc.settings.local_queues) if pool is not None else set()
-    open_local = [
-        lease
-        for lease in svc.leases.all()
-        if lease.queue in local and lease.state in ("offered", "leased", "reported")
-    ]
-    return not open_local
-
-
 def wait_settled(svc: Service, timeout: float) -> None:
-    """Block until :func:`settled` holds twice in a row; CatalogError after ``timeout``."""
+    """Block until the background reports itself settled twice in a row (two fresh reports);
+    CatalogError after ``timeout``."""
+    assert svc.background is not None
     deadline = time.monotonic() + timeout
-    streak = 0
+    streak, seen = 0, None
     while streak < 2:
         if time.monotonic() > deadline:
             raise CatalogError(
                 f"the service did not settle within {timeout:.0f} s; see /status for what "
                 "is still open (raise --timeout for long jobs)"
             )
-        streak = streak + 1 if settled(svc) else 0
+        state = svc.background.state()
+        fresh = state.get("seq", object())
+        if fresh != seen:
+            seen = fresh
+            streak = streak + 1 if state["settled"] else 0
         time.sleep(SETTLE_POLL_S)
-
-
-def _failed_steps(svc: Service) -> list[str]:
-    out = []
-    scheduler = svc.scheduler
-    for record in (scheduler.last_cycle, scheduler.last_replan) if scheduler else ():
-        for name, step in (record or {}).get("steps", {}).items():
-            if not step["ok"]:
-                out.append(f"{name}: {step['detail']}")
-    return out
 
 
 def serve(
@@ -102,7 +80,7 @@ def serve(
     settings = service_settings(config, **overrides)
     recover(config.root)  # a crashed run's half-written records are not the catalog
     load_catalog(config.root)
-    app = create_app(config, settings)
+    app = create_app(config, settings, background="process")
     svc = service_of(app)
     try:
         if once:
@@ -122,13 +100,14 @@ def _once(
             on_ready(server.url)
         wait_settled(svc, timeout)
     counts = svc.journal.counts()
+    state = svc.background.state() if svc.background is not None else {}
     return Outcome(
         url=server.url,
         seconds=round(time.monotonic() - started, 1),
-        cycles=svc.scheduler.cycles if svc.scheduler else 0,
+        cycles=int(state.get("cycles", 0)),
         applied=counts["done"],
         parked=counts["parked"],
-        failed_steps=_failed_steps(svc),
+        failed_steps=list(state.get("failed_steps", [])),
         jobs=svc.leases.counts(),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from catalog.service.settings import GITHUB_SECRET_ENV, ServiceSettings
 
 if TYPE_CHECKING:
     from catalog.committer import Committer
+    from catalog.service.background import Background
     from catalog.service.drain import Drainer
     from catalog.service.pool import LocalPool
     from catalog.service.schedule import Scheduler
@@ -47,7 +48,8 @@ class Service:
     drainer: Drainer | None = None
     scheduler: Scheduler | None = None
     pool: LocalPool | None = None
-    started: list[str] = field(default_factory=list)
+    background: Background | None = None
+    """The committer, scheduler and pool: threads here, or a child process."""
 
     @property
     def state_file(self) -> Path:
@@ -55,10 +57,9 @@ class Service:
         return self.db.path
 
     def stop(self) -> None:
-        """Stop the background threads (finishing the batch in hand) and close the database."""
-        for part in (self.scheduler, self.pool, self.drainer):
-            if part is not None:
-                part.stop()
+        """Stop the background (finishing the batch in hand) and close the database."""
+        if self.background is not None:
+            self.background.stop()
         if self.committer is not None:
             self.committer.close()
         self.db.close()

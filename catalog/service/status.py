@@ -42,6 +42,7 @@ def status_payload(svc: Service) -> dict[str, Any]:
             "repositories": {k: asdict(v) for k, v in report.repositories.items()},
             "totals": report.totals(),
         }
+    background = svc.background.state() if svc.background is not None else {}
     counts = svc.journal.counts()
     oldest = svc.journal.oldest_pending_age()
     leases = svc.leases.all()
@@ -70,8 +71,8 @@ def status_payload(svc: Service) -> dict[str, Any]:
         "running": running,
         "parked": parked,
         "last_sync": last_sync,
-        "cycle": svc.scheduler.summary() if svc.scheduler is not None else None,
-        "committer": svc.drainer.summary() if svc.drainer is not None else None,
+        "cycle": background.get("cycle"),
+        "committer": background.get("committer"),
     }
 
 

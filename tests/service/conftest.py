@@ -165,7 +165,8 @@ LiveFactory = Callable[..., Live]
 @contextmanager
 def serving(cat: Catalog, *, background: bool = False, **over: Any) -> Iterator[Live]:
     """The real app for ``cat`` under waitress on 127.0.0.1, stopped on leaving."""
-    app = create_app(load_config(cat.root), settings(**over), background=background)
+    mode = "threads" if background else "off"
+    app = create_app(load_config(cat.root), settings(**over), background=mode)
     try:
         with ServerThread(app, service_of(app).settings) as server, requests.Session() as http:
             yield Live(app, server.url, http)

@@ -135,7 +135,7 @@ def check(status: int, rows_before: int, rows_after: int, errors: Errors) -> Non
 
 @pytest.mark.slow
 def test_fuzz_in_process(module_catalog: Catalog, errors: Errors) -> None:
-    app = create_app(load_config(module_catalog.root), background=False, port=0, **HIGH_BURST)
+    app = create_app(load_config(module_catalog.root), background="off", port=0, **HIGH_BURST)
     client = app.test_client()
     journal = service_of(app).journal
 
