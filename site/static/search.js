@@ -393,7 +393,7 @@
     var pager = document.getElementById("live-pager");
     var label = document.getElementById("live-page");
     var heads = document.querySelectorAll("table.datasets th[data-sort]");
-    var PAGE = 50, params = new URLSearchParams(location.search);
+    var PAGE = 25, params = new URLSearchParams(location.search);
     var page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
     var sort = params.get("sort") || "name", desc = params.get("dir") === "desc", serial = 0, total = 0;
     var lastState = null, lastKey = null;
