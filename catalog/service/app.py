@@ -52,11 +52,16 @@ def create_app(
     responses.init_app(app)
     for bp in (webhook.bp, jobs_api.bp, github.bp, status.bp):
         app.register_blueprint(bp)
-    if background == "threads":
-        svc.background = Threads(svc)
-    elif background == "process":
-        svc.background = ChildProcess(svc)
+    start_background(svc, background)
     return app
+
+
+def start_background(svc: Service, mode: BackgroundMode) -> None:
+    """Start the committer, scheduler and local pool as threads or in a child process."""
+    if mode == "threads":
+        svc.background = Threads(svc)
+    elif mode == "process":
+        svc.background = ChildProcess(svc)
 
 
 def service_of(app: Flask) -> Service:

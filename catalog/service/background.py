@@ -200,6 +200,8 @@ def child_main(root: str, settings_json: str, conn: Connection, parent: int) -> 
     from catalog.service.settings import ServiceSettings
 
     _die_with(parent)
+    # Ctrl-C reaches the whole process group; the web process decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     config = load_config(Path(root))
     svc = build_service(config, ServiceSettings.model_validate_json(settings_json))

@@ -13,10 +13,10 @@ from typing import Any
 from catalog.config import load_config
 from catalog.errors import CatalogError
 from catalog.recovery import recover
-from catalog.service.app import create_app, service_of
+from catalog.service.app import create_app, service_of, start_background
 from catalog.service.runtime import Service
 from catalog.service.server import ServerThread, make_server, server_url, stop_server
-from catalog.service.settings import service_settings
+from catalog.service.settings import ServiceSettings, service_settings
 from catalog.validate import load_catalog
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,9 @@ def serve(
     settings = service_settings(config, **overrides)
     recover(config.root)  # a crashed run's half-written records are not the catalog
     load_catalog(config.root)
-    app = create_app(config, settings, background="process")
+    # The background starts once the port is ours: a second service on the same port
+    # stops here, before it does anything.
+    app = create_app(config, settings, background="off")
     svc = service_of(app)
     try:
         if once:
@@ -91,11 +93,22 @@ def serve(
         svc.stop()
 
 
+def _listen(start: Callable[[], Any], settings: ServiceSettings) -> Any:
+    try:
+        return start()
+    except OSError as exc:
+        raise CatalogError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}; is "
+            "another service running there? (choose another with --port)"
+        ) from None
+
+
 def _once(
     app: Any, svc: Service, timeout: float, on_ready: Callable[[str], None] | None
 ) -> Outcome:
     started = time.monotonic()
-    with ServerThread(app, svc.settings) as server:
+    with _listen(lambda: ServerThread(app, svc.settings), svc.settings) as server:
+        start_background(svc, "process")
         if on_ready is not None:
             on_ready(server.url)
         wait_settled(svc, timeout)
@@ -113,7 +126,8 @@ def _once(
 
 
 def _forever(app: Any, svc: Service, on_ready: Callable[[str], None] | None) -> None:
-    server = make_server(app, svc.settings)
+    server = _listen(lambda: make_server(app, svc.settings), svc.settings)
+    start_background(svc, "process")
 
     def stop(signum: int, frame: object) -> None:
         log.info("signal %d: stopping", signum)

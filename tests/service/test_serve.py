@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,19 @@ def test_serve_refuses_an_invalid_catalog(example: Path) -> None:
     )
     assert proc.returncode == 1
     assert "records/tags/broken.yaml:3:1: YAML syntax error" in proc.stderr
+
+
+def test_serve_refuses_a_port_in_use(example: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "catalog", "serve", "--port", str(port), "--root", str(example)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr
+    assert "Traceback" not in proc.stderr
