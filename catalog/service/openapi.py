@@ -70,7 +70,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         415: "Body is not application/json in UTF-8.",
         422: "Body does not match its schema.",
         429: "Over the rate limit; see Retry-After.",
-        503: "The scheduler is not running.",
+        503: "The journal could not be written (nothing was accepted; send again), or the "
+        "scheduler is not running.",
     }
     out: dict[str, Any] = {}
     for s in statuses:
@@ -127,7 +128,7 @@ def document() -> dict[str, Any]:
     job_answer = _ok(
         {"job": {"oneOf": [{"$ref": REF.format(model="Job")}, {"type": "null"}]}}, ["job"]
     )
-    signed = [400, 401, 403, 409, 413, 415, 422, 429]
+    signed = [400, 401, 403, 409, 413, 415, 422, 429, 503]
     paths: dict[str, Any] = {
         "/api/v1/reports": {
             "post": {
