@@ -138,10 +138,12 @@ def test_fuzz_in_process(module_catalog: Catalog, errors: Errors) -> None:
     app = create_app(load_config(module_catalog.root), background="off", port=0, **HIGH_BURST)
     client = app.test_client()
     journal = service_of(app).journal
+    sent: list[int] = []
 
     @settings(max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
     @given(r=requests_())
     def run(r: dict[str, Any]) -> None:
+        sent.append(1)
         before = sum(journal.counts().values())
         resp = client.post("/api/v1/reports", data=r["body"], headers=headers_of(module_catalog, r))
         check(resp.status_code, before, sum(journal.counts().values()), errors)
@@ -150,6 +152,7 @@ def test_fuzz_in_process(module_catalog: Catalog, errors: Errors) -> None:
         run()
     finally:
         service_of(app).stop()
+    assert len(sent) >= 5000
 
 
 @pytest.fixture(scope="module")
