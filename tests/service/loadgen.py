@@ -132,6 +132,26 @@ def free_port() -> int:
         return port
 
 
+def child_pids(pid: int) -> list[int]:
+    """The direct children of process ``pid`` (Linux /proc; empty elsewhere)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 class ServerProcess:
     """`catalog serve` in a subprocess on a fixed port; it can be killed and started again."""
 
@@ -166,11 +186,18 @@ class ServerProcess:
             time.sleep(0.02)
 
     def kill(self) -> None:
-        """SIGKILL: no clean-up of any kind."""
+        """SIGKILL: no clean-up of any kind. The service's own child processes (its
+        background) must die with it: an orphaned committer would run beside the next one."""
         assert self.proc is not None
+        children = child_pids(self.proc.pid)
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in children):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"processes {children} outlived the killed service")
+            time.sleep(0.02)
 
     def stop(self) -> None:
         """SIGTERM and wait."""
