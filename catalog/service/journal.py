@@ -21,8 +21,6 @@ from catalog.service.responses import Refused
 
 log = logging.getLogger(__name__)
 
-State = Literal["pending", "done", "parked"]
-
 
 @dataclass(frozen=True, slots=True)
 class Row:

@@ -17,7 +17,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise Refused(400, f"duplicate key {key!r} in a JSON object", code="duplicate_key")
+            raise Refused(400, f"duplicate key {key[:80]!r} in a JSON object", code="duplicate_key")
         out[key] = value
     return out
 

@@ -23,6 +23,8 @@ from catalog.signing import signed_headers
 from tests.conftest import git
 from tests.service.conftest import Catalog, Live, serving, wait_for
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 500
 CALLS: Counter[str] = Counter()
 SIGNED = ("/api/v1/reports", "/api/v1/jobs/claim", "/api/v1/jobs/{job_id}/renew")
