@@ -1,7 +1,9 @@
 """The static search index: sharded so one query loads a few small files, from disk too.
 
 Browsers refuse ``fetch`` on ``file://``, so every index file is a script that hands its data
-to ``catalogSearchLoaded(name, data)``; ``site/static/search.js`` loads them on demand.
+to ``catalogSearchLoaded(name, data)``; ``site/static/search.js`` loads them on demand. (That
+is why this is not pagefind: its runtime fetches its fragments, and the ``pagefind`` package
+on PyPI does not carry the binary.)
 
 ``search/meta.js``   the shard keys, filter values, sort fields, document count
 ``search/t/<n>.js``  a term shard: every term starting with its key, and their postings
