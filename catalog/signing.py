@@ -121,8 +121,10 @@ def verify(
     if not signature.startswith(SIGNATURE_PREFIX):
         raise SignatureError(f"the signature must start with '{SIGNATURE_PREFIX}'")
     try:
-        raw = base64.b64decode(signature[len(SIGNATURE_PREFIX) :], validate=True)
-    except binascii.Error:
+        # Encode first: b64decode raises ValueError, not binascii.Error, on non-ASCII text.
+        encoded = signature[len(SIGNATURE_PREFIX) :].encode("ascii")
+        raw = base64.b64decode(encoded, validate=True)
+    except (UnicodeEncodeError, binascii.Error):
         raise SignatureError("the signature is not valid base64") from None
     if len(raw) != 64:
         raise SignatureError(f"the signature has {len(raw)} bytes; Ed25519 signatures have 64")

@@ -54,6 +54,7 @@ def _flip(sig: str) -> str:
         ({"signature": "flip"}, "does not match the body"),
         ({"signature": "hmac=abc"}, "must start with 'ed25519='"),
         ({"signature": "ed25519=!!"}, "not valid base64"),
+        ({"signature": "ed25519=ÄÖÜ="}, "not valid base64"),
         ({"signature": "ed25519=AAAA"}, "has 3 bytes"),
         ({"now": NOW + 301}, "the window is ±300 s"),
         ({"now": NOW - 301}, "the window is ±300 s"),
