@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from catalog.models import KINDS, Dataset, RecordBase
+from catalog.models import KINDS, Dataset, Experiment, RecordBase, Training
 
 M = TypeVar("M", bound=RecordBase)
 
@@ -73,6 +73,25 @@ class Records:
     def models(self, model: type[M]) -> list[M]:
         """All models of one kind, typed."""
         return [e.model for e in self.by_kind[model.KIND]]  # type: ignore[misc]
+
+    def named_files(self) -> set[tuple[str, str]]:
+        """Every (repository, relative_path) some record names: dataset file records, stored
+        block outputs, training updates and aggregated models."""
+        named = set(self.by_file)
+        for x in self.models(Experiment):
+            for b in x.blocks:
+                for o in b.outputs:
+                    repo = o.repository or x.repository
+                    if repo and o.relative_path:
+                        named.add((repo, o.relative_path))
+        for t in self.models(Training):
+            if not t.repository:
+                continue
+            for r in t.rounds:
+                if r.aggregated_path:
+                    named.add((t.repository, r.aggregated_path))
+                named.update((t.repository, u.path) for u in r.updates if u.path)
+        return named
 
     def counts(self) -> dict[str, int]:
         """Number of records per kind."""

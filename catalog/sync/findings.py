@@ -44,9 +44,9 @@ def learn_first_facts(result: Reconciliation) -> None:
 
 
 def find_orphans(result: Reconciliation, records: Records) -> None:
-    """Files in a listed repository that no file record names (dot-files aside)."""
+    """Files in a listed repository that no record names (dot-files aside)."""
     named: dict[str, set[str]] = {name: set() for name in result.listings}
-    for repo, rel in records.by_file:
+    for repo, rel in records.named_files():
         if repo in named:
             named[repo].add(rel)
     for name, listing in sorted(result.listings.items()):

@@ -122,3 +122,55 @@ def test_dry_run_writes_nothing(sync_catalog: MakeSyncCatalog) -> None:
     assert len(outcome.changes) == 1
     assert cat.records_snapshot() == before
     assert not (cat.root / ".catalog" / "reports").exists()
+
+
+def test_block_outputs_and_training_weights_are_not_orphans(
+    sync_catalog: MakeSyncCatalog,
+) -> None:
+    experiment = """
+        kind: experiment
+        name: e1
+        repository: local-main
+        blocks:
+          - name: b
+            command: [echo]
+            outputs:
+              - name: out
+                path: out.json
+                relative_path: blocks/k1/out.json
+    """
+    training = """
+        kind: training
+        uuid: 22222222-2222-4222-8222-222222222222
+        name: t1
+        model: m
+        actor: a
+        num_updates: 1
+        target_num_updates: 1
+        repository: local-main
+        rounds:
+          - number: 0
+            aggregated_path: trainings/t1/round-0/model.npy
+            updates:
+              - participant: w1
+                path: trainings/t1/round-0/w1.npy
+    """
+    worker = "kind: worker\nname: w1\n"
+    cat = sync_catalog(
+        {"a/spikes.times.npy": A},
+        extra={
+            "records/experiments/e1.yaml": experiment,
+            "records/trainings/t1.yaml": training,
+            "records/workers/w1.yaml": worker,
+        },
+    )
+    for rel in (
+        "blocks/k1/out.json",
+        "trainings/t1/round-0/model.npy",
+        "trainings/t1/round-0/w1.npy",
+        "blocks/k2/stray.json",
+    ):
+        (cat.data / rel).parent.mkdir(parents=True, exist_ok=True)
+        (cat.data / rel).write_bytes(b"x")
+    outcome = cat.sync()
+    assert [o.relative_path for o in outcome.report.orphans] == ["blocks/k2/stray.json"]
