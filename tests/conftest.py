@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import textwrap
 from collections.abc import Callable
@@ -118,6 +119,28 @@ def make_catalog(tmp_path: Path) -> MakeCatalog:
         return root
 
     return make
+
+
+EXAMPLE = ("catalog.yaml", "records", "pipelines", "data")
+"""What of the repository makes up the bundled example catalog."""
+
+
+@pytest.fixture
+def example(repo_root: Path, tmp_path: Path) -> Path:
+    """A copy of the bundled example catalog in its own git repository."""
+    root = tmp_path / "example"
+    root.mkdir()
+    for name in EXAMPLE:
+        src = repo_root / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, root / name)
+    (root / ".gitignore").write_text(".catalog/\n_site/\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "example catalog")
+    return root
 
 
 @pytest.fixture

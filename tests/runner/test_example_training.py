@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,26 +15,7 @@ from tests.conftest import git
 
 np = pytest.importorskip("numpy")
 
-EXAMPLE = ("catalog.yaml", "records", "pipelines", "data")
 TRAINING = "records/trainings/unit-classifier-fedavg.yaml"
-
-
-@pytest.fixture
-def example(repo_root: Path, tmp_path: Path) -> Path:
-    """A copy of the bundled example catalog in its own git repository."""
-    root = tmp_path / "example"
-    root.mkdir()
-    for name in EXAMPLE:
-        src = repo_root / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, root / name)
-    (root / ".gitignore").write_text(".catalog/\n_site/\n")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "example catalog")
-    return root
 
 
 def _training(root: Path) -> Training:

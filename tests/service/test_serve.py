@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,26 +11,6 @@ import pytest
 
 from catalog.store import load_file
 from tests.conftest import git
-
-EXAMPLE = ("catalog.yaml", "records", "pipelines", "data")
-
-
-@pytest.fixture
-def example(repo_root: Path, tmp_path: Path) -> Path:
-    """A copy of the bundled example catalog in its own git repository."""
-    root = tmp_path / "example"
-    root.mkdir()
-    for name in EXAMPLE:
-        src = repo_root / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, root / name)
-    (root / ".gitignore").write_text(".catalog/\n_site/\n")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "example catalog")
-    return root
 
 
 def statuses(root: Path) -> dict[str, str]:
