@@ -7,30 +7,19 @@ import os
 import pty
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from catalog.cli import main
-from tests.conftest import MakeCatalog
+from tests.conftest import BASE_FILES, MakeCatalog
 from tests.hostile_yaml import HOSTILE
 
 DS = "records/datasets/s1/spikes.times.npy.yaml"
 LABEL = "dataset 'SW001/2024-01-05/001/alf/spikes.times.npy'"
-BASE_DS = """\
-kind: dataset
-uuid: 11111111-1111-4111-8111-111111111111
-name: spikes.times.npy
-session: SW001/2024-01-05/001
-collection: alf
-dataset_type: spikes.times
-data_format: npy
-tags: [raw]
-file_records:
-  - repository: local-main
-    relative_path: SW001/2024-01-05/001/alf/spikes.times.npy
-"""
+BASE_DS = textwrap.dedent(str(BASE_FILES[DS])).lstrip("\n")
 COPY = "records/datasets/s2/copy.yaml"
 V2 = BASE_DS.replace("name: spikes.times.npy", "name: spikes.times.v2.npy")
 
