@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from catalog.models import Repository
 from catalog.sync.hashing import CHUNK
 from catalog.sync.reconcile import Copy, Reconciliation
 from catalog.sync.report import now_iso
 from catalog.sync.statcache import StatCache
+from catalog.sync.storage import Stat, Storage
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "replicate.lock"
@@ -45,12 +47,20 @@ def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
             yield chunk
 
 
-def _pick_source(sources: list[Copy], result: Reconciliation) -> Copy:
+def source_rank(repository: Repository) -> tuple[bool, str]:
     """Shared repositories before personal ones; then by name, for a stable choice."""
-    return min(
-        sources,
-        key=lambda c: (result.storages[c.repository].repository.personal, c.repository),
-    )
+    return (repository.personal, repository.name)
+
+
+def _pick_source(sources: list[Copy], result: Reconciliation) -> Copy:
+    return min(sources, key=lambda c: source_rank(result.storages[c.repository].repository))
+
+
+def copy_file(
+    source: Storage, source_path: str, dest: Storage, dest_path: str, algorithm: str, digest: str
+) -> Stat:
+    """Copy one file between repositories: temp name, checksum of what landed, final name."""
+    return dest.put_verified(dest_path, _chunks(source.open_read(source_path)), algorithm, digest)
 
 
 def plan_copies(
@@ -84,11 +94,15 @@ def plan_copies(
 
 
 @contextmanager
-def replication_lock(state_path: Path) -> Iterator[None]:
-    """One replication at a time per catalog: only then are leftover temp files stale."""
+def replication_lock(state_path: Path, *, shared: bool = False) -> Iterator[None]:
+    """One replication at a time per catalog: only then are leftover temp files stale.
+
+    Single copies (the runner's) take it ``shared``: they run side by side, but never while
+    a replication removes leftovers.
+    """
     state_path.mkdir(parents=True, exist_ok=True)
     with (state_path / LOCK_NAME).open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -123,8 +137,8 @@ def replicate(
         algo = d.hash_algorithm.value
         to = result.storages[dest.repository]
         try:
-            stream = result.storages[src.repository].open_read(src.relative_path)
-            stat = to.put_verified(dest.relative_path, _chunks(stream), algo, d.hash)
+            source = result.storages[src.repository]
+            stat = copy_file(source, src.relative_path, to, dest.relative_path, algo, d.hash)
         except Exception as exc:  # noqa: BLE001 - one failed copy must not stop the others
             log.warning("could not copy %s to %s: %s", src.relative_path, dest.repository, exc)
             out.failed.append((dest, str(exc)))
