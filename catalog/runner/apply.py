@@ -1,4 +1,8 @@
-"""Reports into records: round-trip edits of the experiment or training a job came from.
+"""Reports into records: round-trip edits of the record a job came from.
+
+A block report edits its experiment (and derives the experiment's status), a round report
+its training, a replication report flips its dataset copy to ``exists: true`` (a failed
+copy changes nothing).
 
 ``report_edits`` checks a report against the records as they are now (raising
 ``StaleReportError`` when it no longer applies) and returns edits that the committer
@@ -15,12 +19,14 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from catalog.errors import CatalogError
 from catalog.gitrepo import Edit
-from catalog.models import Experiment, Training
+from catalog.models import Dataset, Experiment, Training
 from catalog.records import Entry, Records
-from catalog.runner.plan import block_inputs, block_key
+from catalog.runner.jobs import trust_records
+from catalog.runner.plan import block_inputs, block_key, dataset_input
 from catalog.runner.report import Report
 from catalog.runner.status import downstream, experiment_status
 from catalog.runner.trainplan import ACTIVE, open_round
+from catalog.sync.changes import DatasetEdit
 
 Tree = Any
 """A record file's round-trip YAML tree (ruamel CommentedMap)."""
@@ -61,8 +67,8 @@ def report_edits(records: Records, report: Report, *, rerun: bool = False) -> li
     (a forced re-run); otherwise only pending or processing blocks take reports, or done
     blocks whose definition changed since (a different cache key).
     """
-    entry, fn = _edit_of(records, report, rerun)
-    return [Edit(entry.path, fn=fn)]
+    found = _edit_of(records, report, rerun)
+    return [] if found is None else [Edit(found[0].path, fn=found[1])]
 
 
 def batch_edits(
@@ -73,11 +79,12 @@ def batch_edits(
     stale: list[StaleReportError] = []
     for report in reports:
         try:
-            entry, fn = _edit_of(records, report, rerun)
+            found = _edit_of(records, report, rerun)
         except StaleReportError as exc:
             stale.append(exc)
             continue
-        fns.setdefault(entry.path, []).append(fn)
+        if found is not None:
+            fns.setdefault(found[0].path, []).append(found[1])
 
     def chain(steps: list[Callable[[Tree], None]]) -> Callable[[Tree], None]:
         def run(tree: Tree) -> None:
@@ -89,12 +96,15 @@ def batch_edits(
     return [Edit(path, fn=chain(steps)) for path, steps in fns.items()], stale
 
 
-def _edit_of(records: Records, report: Report, rerun: bool) -> tuple[Entry, Callable[[Tree], None]]:
+def _edit_of(
+    records: Records, report: Report, rerun: bool
+) -> tuple[Entry, Callable[[Tree], None]] | None:
+    """The record to edit and how; None when the report changes nothing."""
     if report.kind == "block":
         return _block(records, report, rerun)
     if report.kind == "training-round":
         return _training(records, report)
-    raise StaleReportError(report.job_id, f"{report.kind} reports are not applied by this runner")
+    return _replication(records, report)
 
 
 # ---------------------------------------------------------------- blocks
@@ -126,10 +136,14 @@ def _block(records: Records, report: Report, rerun: bool) -> tuple[Entry, Callab
                 "the record changed: the block's command, parameters or inputs are not "
                 "what the job ran with",
             )
-    return entry, lambda tree: _record_block(tree, report)
+
+    def there(uuid: str) -> bool:
+        return dataset_input(records, uuid, trust_records)[0] is not None
+
+    return entry, lambda tree: _record_block(tree, report, there)
 
 
-def _record_block(tree: Tree, report: Report) -> None:
+def _record_block(tree: Tree, report: Report, there: Callable[[str], bool]) -> None:
     blocks = tree.get("blocks") or []
     node = next((b for b in blocks if b.get("name") == report.block), None)
     if node is None:
@@ -164,7 +178,23 @@ def _record_block(tree: Tree, report: Report) -> None:
     if status != "done":
         _cancel_downstream(tree, str(report.block))
     statuses = [str(b.get("status", "pending")) for b in blocks]
-    tree["status"] = experiment_status(str(tree.get("status", "pending")), statuses)
+    current = str(tree.get("status", "pending"))
+    tree["status"] = experiment_status(current, statuses, ready=_ready(blocks, there))
+
+
+def _ready(blocks: list[Tree], there: Callable[[str], bool]) -> bool:
+    """Whether a pending block can run now by the records' word: upstream done, data there."""
+    status = {str(b.get("name")): str(b.get("status", "pending")) for b in blocks}
+
+    def available(inp: Tree) -> bool:
+        if inp.get("block"):
+            return status.get(str(inp["block"])) == "done"
+        return there(str(inp.get("dataset")))
+
+    return any(
+        status[str(b.get("name"))] == "pending" and all(map(available, b.get("inputs") or []))
+        for b in blocks
+    )
 
 
 def _cancel_downstream(tree: Tree, failed: str) -> None:
@@ -260,3 +290,33 @@ def _record_round(tree: Tree, report: Report, number: int) -> None:
     else:
         tree["state"] = "ongoing"
         tree["rounds"].append({"number": number + 1, "updates": []})
+
+
+# ---------------------------------------------------------------- replication
+
+
+def _replication(records: Records, report: Report) -> tuple[Entry, Callable[[Tree], None]] | None:
+    """A done copy flips its file record to ``exists: true``; a failed one changes nothing."""
+    job = report.job_id
+    if report.status != "done":
+        return None
+    entry = records.get("dataset", report.dataset or "")
+    if entry is None:
+        raise StaleReportError(job, f"unknown job: there is no dataset '{report.dataset}'")
+    d = entry.model
+    assert isinstance(d, Dataset)
+    if len(report.outputs) != 1:
+        raise StaleReportError(job, "a replication report lists the one copy it made")
+    made = report.outputs[0]
+    where = (made.repository, made.relative_path)
+    fr = next((f for f in d.file_records if (f.repository, f.relative_path) == where), None)
+    if fr is None:
+        raise StaleReportError(
+            job, f"dataset '{d.key()}' has no copy {made.repository}:{made.relative_path} any more"
+        )
+    if (d.hash, d.hash_algorithm) != (made.hash, made.hash_algorithm):
+        raise StaleReportError(job, f"the checksum of dataset '{d.key()}' changed since the copy")
+    if fr.exists:
+        return None  # found meanwhile (by sync): nothing to record
+    flip = DatasetEdit(entry.path, entry.label, flips={(fr.repository, fr.relative_path): True})
+    return entry, flip.apply

@@ -85,6 +85,11 @@ def round_job_id(training: str, number: int) -> str:
     return f"round:{training}/{number}"
 
 
+def copy_job_id(repository: str, dataset: str) -> str:
+    """``copy:<repository>/<dataset uuid>``: the copy of a dataset a repository misses."""
+    return f"copy:{repository}/{dataset}"
+
+
 def context(root: Path | None, runs_dir: Path | None) -> dict[str, Any]:
     """Where a local worker finds the catalog and keeps its runs (None: decided at run)."""
     return {

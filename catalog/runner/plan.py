@@ -1,8 +1,9 @@
 """Planning: the jobs that are ready, worked out from the loaded records (no IO).
 
 A job is derived, never stored: a pending experiment block whose upstream blocks are done
-and whose input datasets have a verified copy, or a training round whose participants have
-all sent their updates (missing copies of datasets are sync's to replicate). Blocks whose
+and whose input datasets have a verified copy, a training round whose participants have
+all sent their updates, or a dataset copy recorded missing that can be made from a verified
+one (``runner/copyplan.py``). Blocks whose
 cache key matches an earlier run with outputs that still verify become ``cache`` jobs (done
 without running); pending blocks behind a failed one become ``cancel`` jobs. Each job carries a
 JSON-serializable ``spec`` that the worker entry point runs.
@@ -24,7 +25,7 @@ from catalog.models import Dataset, Experiment, Repository
 from catalog.models.experiments import Block
 from catalog.problems import Problem
 from catalog.records import Entry, Records
-from catalog.runner import cachekey, trainplan
+from catalog.runner import cachekey, copyplan, trainplan
 from catalog.runner.jobs import (
     SPEC_VERSION,
     Action,
@@ -53,6 +54,7 @@ class Options:
     exclude: Collection[str] = ()
     root: Path | None = None
     runs_dir: Path | None = None
+    replicate_to: Collection[str] | None = None
 
 
 def plan(
@@ -64,6 +66,7 @@ def plan(
     exclude: Collection[str] = (),
     root: Path | None = None,
     runs_dir: Path | None = None,
+    replicate_to: Collection[str] | None = None,
 ) -> list[Job]:
     """The jobs that are ready now (see ``make_plan`` for the reasons others wait)."""
     return make_plan(
@@ -74,6 +77,7 @@ def plan(
         exclude=exclude,
         root=root,
         runs_dir=runs_dir,
+        replicate_to=replicate_to,
     ).jobs
 
 
@@ -86,14 +90,18 @@ def make_plan(
     exclude: Collection[str] = (),
     root: Path | None = None,
     runs_dir: Path | None = None,
+    replicate_to: Collection[str] | None = None,
 ) -> Plan:
-    """Plan every experiment block and training round; raise PlanError on broken records.
+    """Plan every experiment block, training round and missing copy; PlanError on broken records.
 
     ``force`` ignores the cache and re-runs done blocks (except job ids in ``exclude``,
     which are never planned: they already ran in this session). ``experiments`` limits
-    the plan to those experiments (and skips trainings).
+    the plan to those experiments (and skips trainings and copies). ``replicate_to`` limits
+    the repositories copies are made into (None: every writable one).
     """
-    opts = Options(verified or trust_records, force, experiments, exclude, root, runs_dir)
+    opts = Options(
+        verified or trust_records, force, experiments, exclude, root, runs_dir, replicate_to
+    )
     out = Plan()
     problems: list[Problem] = []
     cache = _CacheIndex(records, opts.verified) if not force else None
@@ -109,6 +117,7 @@ def make_plan(
         ctx = context(opts.root, opts.runs_dir)
         for entry in sorted(records.by_kind["training"], key=lambda e: e.path):
             trainplan.plan_training(records, entry, opts.verified, ctx, out)
+        copyplan.plan_copies(records, opts.verified, ctx, out, replicate_to)
     out.jobs = [j for j in out.jobs if j.id not in exclude]
     return out
 
@@ -166,7 +175,7 @@ class _CacheIndex:
         return None
 
 
-def _dataset_input(
+def dataset_input(
     records: Records, uuid: str, verified: Verifier
 ) -> tuple[dict[str, Any] | None, str]:
     """The best verified copy of a dataset as a spec input, or why there is none."""
@@ -258,7 +267,7 @@ def block_inputs(
     inputs: dict[str, dict[str, Any]] = {}
     for inp in b.inputs:
         if inp.dataset is not None:
-            found, why = _dataset_input(records, inp.dataset, verified)
+            found, why = dataset_input(records, inp.dataset, verified)
             if found is None:
                 return None, why
             inputs[inp.name] = found

@@ -21,6 +21,7 @@ from catalog.errors import GitError
 from catalog.gitcmd import git_text
 from catalog.gitrepo import Committer
 from catalog.records import Records
+from catalog.runner import copyplan
 from catalog.runner.apply import StaleReportError, batch_edits
 from catalog.runner.backends import Backend, open_backend
 from catalog.runner.inputs import StorageVerifier
@@ -88,6 +89,7 @@ def _plan(
             exclude=exclude,
             root=config.root,
             runs_dir=config.state_path / "runs",
+            replicate_to=copyplan.targets(config.runner, records),
         )
     except PlanError as exc:
         raise PlanError(locate(config.root, exc.problems)) from None

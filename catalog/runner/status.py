@@ -7,11 +7,14 @@ from collections.abc import Mapping, Sequence
 SETTLED_BAD = frozenset({"failed", "cancelled"})
 
 
-def experiment_status(current: str, blocks: Sequence[str]) -> str:
-    """The experiment status that block statuses ``blocks`` imply.
+def experiment_status(current: str, blocks: Sequence[str], *, ready: bool = True) -> str:
+    """The experiment status that block statuses ``blocks`` imply, true at rest.
 
-    pending → scheduled → running → done | failed; ``cancelling`` holds until no block is
-    pending or processing any more, then the experiment is failed (it did not complete).
+    ``running`` while a block is processing; ``scheduled`` while blocks are left and one can
+    run now (``ready``: its upstream blocks are done and its input datasets have a copy) —
+    queued for the next wave or the service's next plan, none started; ``pending`` while the
+    blocks left wait for input data; then done | failed. ``cancelling`` holds until no block
+    is pending or processing any more, then the experiment is failed (it did not complete).
     """
     pending = sum(s == "pending" for s in blocks)
     processing = sum(s == "processing" for s in blocks)
@@ -23,9 +26,7 @@ def experiment_status(current: str, blocks: Sequence[str]) -> str:
     if processing:
         return "running"
     if pending:
-        if pending == len(blocks):
-            return "scheduled" if current == "scheduled" else "pending"
-        return "running"
+        return "scheduled" if ready else "pending"
     return "failed" if bad else current
 
 

@@ -6,7 +6,8 @@ working directory under ``<runs_dir>/<time>-<job>-a<attempt>/work``: inputs copi
 and ``CATALOG_PARAMS``, the catalog root on ``PYTHONPATH`` and in ``CATALOG_ROOT``, and
 ``python`` meaning this interpreter. stdout and stderr are kept whole beside ``work/``; the
 report carries excerpts. Outputs are hashed and stored in their repository; results are
-typed. A training-round job aggregates the participants' weights instead.
+typed. A training-round job aggregates the participants' weights instead; a replication
+job copies one dataset file (``runner/copying.py``).
 
 A job's own failure is a report, never an exception: failed, timed_out or cancelled, with
 an ``error_report`` saying why.
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import CatalogError
-from catalog.runner import files, process, trainings
+from catalog.runner import copying, files, process, trainings
 from catalog.runner.process import Outcome, excerpt
 from catalog.runner.report import Metrics, OutputFile, Report
 from catalog.runner.results import ResultError, read_results, typed_results
@@ -111,6 +112,8 @@ def run_job(
             report = _run_block(spec, catalog_root, run_dir)
         elif spec["kind"] == "training-round":
             report = _run_round(spec, catalog_root)
+        elif spec["kind"] == "replication":
+            report = copying.run_copy(spec, catalog_root, base)
         else:
             raise JobError(f"this worker cannot run {spec['kind']} jobs")
     except CatalogError as exc:

@@ -62,6 +62,7 @@ def offer_of(job: Job) -> Offer:
 
 def plan_jobs(svc: Service) -> str:
     """Plan the ready jobs and offer them to the local pool and to pulling workers."""
+    from catalog.runner import copyplan
     from catalog.runner.inputs import StorageVerifier
     from catalog.runner.plan import plan
 
@@ -74,6 +75,7 @@ def plan_jobs(svc: Service) -> str:
             verified=verifier,
             root=svc.config.root,
             runs_dir=svc.config.state_path / "runs",
+            replicate_to=copyplan.targets(svc.config.runner, records),
         )
     finally:
         verifier.close()

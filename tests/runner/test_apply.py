@@ -64,7 +64,7 @@ def test_a_done_report_fills_in_the_block(root: Path) -> None:
     assert a["timings"] == {"cpu_s": 0.5}
     assert a["outputs"][0]["relative_path"] == "blocks/x/out.bin"
     assert "stdout: |\n" in (root / EXP).read_text()  # multi-line text as a literal block
-    assert data["status"] == "running"  # a done, b still pending
+    assert data["status"] == "scheduled"  # a done; b ready, queued, not started
 
 
 def test_a_failed_report_cancels_the_blocks_behind_it(root: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,12 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from catalog.cli import main
+from catalog.models import Dataset
 from catalog.runner.backends.dask import DaskBackend, local_cluster
 from catalog.runner.jobs import Job
 from catalog.runner.run import run_catalog
 from catalog.validate import load_catalog
 from tests.conftest import git
-from tests.runner.conftest import experiment_yaml
+from tests.runner.conftest import INPUT, RUNNER_FILES, experiment_yaml
 
 pytest.importorskip("distributed")
 
@@ -170,3 +172,31 @@ def test_catalog_run_sends_jobs_to_the_scheduler_in_catalog_yaml(
     assert result.exit_code == 0, result.output
     workers = set(backend.client.run(os.getpid).values())
     assert int(where.read_text()) in workers
+
+
+def test_a_replication_copy_runs_on_dask_like_any_job(
+    backend: DaskBackend, runner_catalog: Callable[..., Path]
+) -> None:
+    copy_repo = "kind: repository\nname: local-copy\ntype: local\nurl: data/copy\n"
+    dataset = RUNNER_FILES["records/datasets/s1/spikes.times.npy.yaml"]
+    assert isinstance(dataset, str)
+    # The record names a copy in local-copy that is not there yet (exists: false).
+    dataset = textwrap.dedent(dataset) + (
+        "  - repository: local-copy\n    relative_path: copies/spikes.times.npy\n"
+    )
+    root = runner_catalog(
+        {
+            "records/repositories/local-copy.yaml": copy_repo,
+            "records/datasets/s1/spikes.times.npy.yaml": dataset,
+        }
+    )
+    (root / "data/copy").mkdir()
+    summary = run_catalog(root, backend=backend)  # type: ignore[arg-type]
+    assert [(o.job.kind, o.report.status) for o in summary.outcomes] == [("replication", "done")]
+    assert (root / "data/copy/copies/spikes.times.npy").read_bytes() == INPUT
+    [dataset_record] = load_catalog(root).models(Dataset)
+    assert [(fr.repository, fr.exists) for fr in dataset_record.file_records] == [
+        ("local-main", True),
+        ("local-copy", True),
+    ]
+    assert len(summary.commits) == 1
