@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catalog.configfile import CONFIG_FILE as CONFIG_FILE
+from catalog.configfile import ENV_PREFIX as ENV_PREFIX
+from catalog.configfile import STATE_DIR
 from catalog.errors import ConfigError, RecordError
 from catalog.yamlio import load_bytes
-
-CONFIG_FILE = "catalog.yaml"
-ENV_PREFIX = "CATALOG_"
 
 
 class SiteConfig(BaseModel):
@@ -43,7 +43,7 @@ class CatalogConfig(BaseModel):
     """Website settings."""
     schemas_dir: str = "schemas"
     """Folder of the JSON Schemas that record files point editors at, relative to the root."""
-    state_dir: str = ".catalog"
+    state_dir: str = STATE_DIR
     """Folder (gitignored) for caches, reports and service state, relative to the root."""
     sync: dict[str, Any] = {}
     """Settings of `catalog sync` and the service's schedule."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -33,12 +32,11 @@ from catalog.sync.report import (
 )
 from catalog.sync.statcache import NoStatCache, StatCache
 from catalog.sync.storage import Listing, LookError, Stat, Storage, file_error
+from catalog.sync.work import Counters, Progress
 
 log = logging.getLogger(__name__)
 
 Verify = Literal["stat", "full"]
-Progress = Callable[[int, int, int, int], None]
-"""Called with (files done, files to hash, bytes done, bytes to hash)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -63,19 +61,6 @@ class Copy:
     def settle(self, status: FileStatus, detail: str = "", exists: bool | None = None) -> None:
         """Give the copy its status (and, when the truth is known, its ``exists``)."""
         self.status, self.detail, self.exists = status, detail, exists
-
-
-@dataclass(slots=True)
-class Counters:
-    """How much work the run did: what it hashed and what it could skip."""
-
-    hashed_files: int = 0
-    hashed_bytes: int = 0
-    from_cache: int = 0
-    from_etag: int = 0
-    resumed: int = 0
-    hash_seconds: float = 0.0
-    """Wall time spent hashing (all threads together)."""
 
 
 @dataclass(slots=True)

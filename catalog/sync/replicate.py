@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from catalog.models import Repository
 from catalog.sync.hashing import CHUNK
 from catalog.sync.reconcile import Copy, Reconciliation
 from catalog.sync.report import now_iso
 from catalog.sync.statcache import StatCache
-from catalog.sync.storage import Stat, Storage
+from catalog.sync.storage import RepositoryRef, Stat, Storage
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "replicate.lock"
@@ -47,7 +46,7 @@ def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
             yield chunk
 
 
-def source_rank(repository: Repository) -> tuple[bool, str]:
+def source_rank(repository: RepositoryRef) -> tuple[bool, str]:
     """Shared repositories before personal ones; then by name, for a stable choice."""
     return (repository.personal, repository.name)
 

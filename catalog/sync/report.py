@@ -17,12 +17,14 @@ atomically); the site and the service read the latest one with :func:`load_lates
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from catalog.atomic import atomic_write
+from catalog.atomic import TEMP_PREFIX, atomic_write, fsync_dir
 
 REPORT_VERSION = 1
 """Format version of the report JSON; readers ignore reports of another version."""
@@ -212,23 +214,47 @@ def stamp_of(iso: str) -> str:
     return iso.replace("-", "").replace(":", "") or "unknown"
 
 
+def report_bytes(report: SyncReport) -> bytes:
+    """The report as written to disk: compact JSON, one line."""
+    # Compact JSON goes through the C encoder (an indented dump does not).
+    return (json.dumps(report.to_json(), separators=(",", ":")) + "\n").encode("utf-8")
+
+
 def write_report(state_path: Path, report: SyncReport) -> Path:
     """Write ``report`` to ``reports/<timestamp>.json`` and ``reports/latest.json``."""
     if not report.finished:
         report.finished = now_iso()
+    return write_report_bytes(state_path, report_bytes(report), report.finished)
+
+
+def write_report_bytes(state_path: Path, raw: bytes, finished: str) -> Path:
+    """Write a report already encoded as ``reports/<timestamp>.json`` and ``latest.json``."""
     folder = state_path / REPORTS_DIR
-    # Compact JSON goes through the C encoder (an indented dump does not).
-    raw = (json.dumps(report.to_json(), separators=(",", ":")) + "\n").encode("utf-8")
-    stamp = stamp_of(report.finished)
+    stamp = stamp_of(finished)
     path = folder / f"{stamp}.json"
     n = 1
     while path.exists():  # two runs in the same second keep both reports
         n += 1
         path = folder / f"{stamp}-{n}.json"
     atomic_write(path, raw)
-    atomic_write(folder / LATEST, raw)
+    _link_latest(path, folder / LATEST, raw)
     prune(folder)
     return path
+
+
+def _link_latest(path: Path, latest: Path, raw: bytes) -> None:
+    # latest.json is a second name for the file just written (reports are never changed in
+    # place): a link renamed over the old one is as atomic as a copy, without writing and
+    # syncing the bytes twice. Where links are not supported, a copy.
+    tmp = latest.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}")
+    try:
+        os.link(path, tmp)
+        os.replace(tmp, latest)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        atomic_write(latest, raw)
+        return
+    fsync_dir(latest.parent)
 
 
 def prune(folder: Path, keep: int = KEEP) -> None:

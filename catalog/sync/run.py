@@ -1,30 +1,27 @@
 """sync(): the whole of `catalog sync` — load, reconcile, register, replicate, write back,
-report — as one library call that the CLI and the service share."""
+report — as one library call that the CLI and the service share.
+
+When nothing that decides the outcome changed since the last complete run, that run's
+findings are reused (snapshot.py) before anything heavy is imported; otherwise the full run
+(fullrun.py) does the work.
+"""
 
 from __future__ import annotations
 
-import logging
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from catalog.config import CatalogConfig, load_config
-from catalog.errors import ConfigError, GitError
-from catalog.models import Repository
-from catalog.records import Records
+from catalog.configfile import STATE_DIR
 from catalog.sync import snapshot
-from catalog.sync.changes import DatasetEdit, NewRecord, plan_changes, write_back
-from catalog.sync.findings import find_orphans, learn_first_facts, report_copies
-from catalog.sync.reconcile import Counters, Progress, Reconciler
-from catalog.sync.register import Registration, register
-from catalog.sync.replicate import Replication, replicate, replication_lock
-from catalog.sync.report import RepositoryReport, SyncReport, now_iso, write_report
-from catalog.sync.statcache import StatCache
-from catalog.sync.storage import LookError, Storage, open_storage
-from catalog.validate import load_catalog
+from catalog.sync.report import SyncReport
+from catalog.sync.work import Counters, Progress
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from catalog.config import CatalogConfig
+    from catalog.sync.changes import DatasetEdit, NewRecord
+    from catalog.sync.register import Registration
+    from catalog.sync.replicate import Replication
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,41 +62,28 @@ class SyncOutcome:
         return bool(self.report.problems())
 
 
-def _known(records: Records, names: tuple[str, ...], option: str) -> set[str] | None:
-    """``names`` as a set (None when empty); refuses a name that is not a repository."""
-    known = sorted(r.name for r in records.models(Repository))
-    for n in names:
-        if n not in known:
-            raise ConfigError(
-                f"{option}: unknown repository '{n}'. Known: {', '.join(known) or 'none'}."
-            )
-    return set(names) or None
+def _reuse(
+    root: Path, key: str, config: CatalogConfig | None
+) -> tuple[snapshot.Reused | None, CatalogConfig | None, str]:
+    """The last run's findings if they stand, the settings if they had to be read, and the
+    records signature."""
+    if config is not None:
+        signature = snapshot.records_signature(config.root)
+        return snapshot.reuse(config.state_path, config.root, key, signature), config, signature
+    # Without reading the settings: a snapshot in the default state folder was saved there
+    # by a run of this root whose settings (catalog.yaml's stat, CATALOG_* variables) are in
+    # the signature, so if it matches, the settings still put the state folder there.
+    base = root.resolve()
+    signature = snapshot.records_signature(base)
+    hit = snapshot.reuse(base / STATE_DIR, base, key, signature)
+    if hit is not None:
+        return hit, None, signature
+    from catalog.config import load_config
 
-
-def select(
-    records: Records, names: tuple[str, ...]
-) -> tuple[list[Repository], dict[str, RepositoryReport]]:
-    """The repositories to look at, and the skipped ones (offline) with why."""
-    wanted = _known(records, names, "--repository")
-    chosen = [r for r in records.models(Repository) if wanted is None or r.name in wanted]
-    skipped = {
-        r.name: RepositoryReport("skipped", "offline: sync does not look at it")
-        for r in chosen
-        if r.offline
-    }
-    return [r for r in chosen if not r.offline], skipped
-
-
-def _check_git(root: Path) -> None:
-    """Fail before any work when changes could not be committed."""
-    from catalog.gitcmd import git_dir
-
-    try:
-        git_dir(root)
-    except GitError as exc:
-        raise GitError(
-            f"{exc} Or use --no-commit to edit the records without committing."
-        ) from None
+    config = load_config(root)
+    if config.state_path == base / STATE_DIR:
+        return None, config, signature
+    return snapshot.reuse(config.state_path, base, key, signature), config, signature
 
 
 def sync(
@@ -111,63 +95,19 @@ def sync(
 ) -> SyncOutcome:
     """Check every file record in the chosen repositories and act on what is found."""
     options = options or SyncOptions()
-    config = config or load_config(root)
     key = snapshot.options_key(options.repositories, options.verify)
     plain = options.verify == "stat" and not (
         options.register or options.replicate or options.dry_run
     )
-    signature = snapshot.records_signature(config) if plain else ""
+    remember: tuple[str, str] | None = None
     if plain:
-        hit = snapshot.reuse(config, key, signature)
+        hit, config, signature = _reuse(root, key, config)
         if hit is not None:
             counters = Counters(from_cache=len(hit.report.files))
             return SyncOutcome(hit.report, counters, report_path=hit.path, reused=True)
-    records = load_catalog(root)
-    chosen, skipped = select(records, options.repositories)
-    sources = _known(records, options.sources, "--from")
-    targets = _known(records, options.targets, "--to")
-    if options.commit and not options.dry_run:
-        _check_git(config.root)
-    storages: dict[str, Storage | LookError] = {}
-    for repo in chosen:
-        try:
-            storages[repo.name] = open_storage(repo, config.root)
-        except LookError as exc:
-            storages[repo.name] = exc
-    cache = StatCache.open(config.state_path)
-    try:
-        reconciler = Reconciler(
-            cache, verify=options.verify, progress=progress, workers=options.workers
-        )
-        result = reconciler.reconcile(records, storages)
-        reconciler.finish()
-        learn_first_facts(result)
-        report = result.report
-        report.repositories.update(skipped)
-        find_orphans(result, records)
-        outcome = SyncOutcome(report, result.counters, dry_run=options.dry_run)
-        if options.register:
-            outcome.registration = register(config, records, result, cache, workers=options.workers)
-            outcome.new = outcome.registration.new
-        if options.replicate:
-            with replication_lock(config.state_path):
-                outcome.replication = replicate(
-                    result, cache, sources=sources, targets=targets, dry_run=options.dry_run
-                )
-        report_copies(result, cache)
-        outcome.changes = plan_changes(result)
-    finally:
-        cache.close()
-    if options.dry_run:
-        return outcome
-    batch = f"sync-{report.started}-{secrets.token_hex(4)}"
-    outcome.commit = write_back(
-        config, outcome.changes, outcome.new, commit=options.commit, batch_id=batch
-    )
-    report.finished = now_iso()
-    outcome.report_path = write_report(config.state_path, report)
-    if plain and not outcome.changes and not outcome.new:
-        snapshot.save(config, key, signature, chosen, result.listings, report, outcome.report_path)
-    else:
-        snapshot.forget(config)
-    return outcome
+        remember = (key, signature)
+    # Loading records needs the models, YAML and pydantic: imported only for a full run.
+    from catalog.config import load_config
+    from catalog.sync.fullrun import full_sync
+
+    return full_sync(config or load_config(root), options, progress=progress, remember=remember)

@@ -3,9 +3,14 @@
 A sync's outcome depends on the record files, ``catalog.yaml`` and ``CATALOG_*`` settings, the
 catalog's code, the options, and what each repository lists (size, mtime and identity of each
 file). After a complete run that changed nothing and could look everywhere, these are stored
-as signatures; when the next run finds every one of them equal, the outcome is the same, so
-the last report is written again with the new times — without loading a record or reading a
-file. It is the trust ``--verify stat`` places in stat data, applied to the whole run.
+as signatures, with the report; when the next run finds every one of them equal, the outcome
+is the same, so the report is written again with the new times — without loading a record or
+reading a file. It is the trust ``--verify stat`` places in stat data, applied to the whole run.
+
+The check is one stat pass over the record files and one walk of each repository, compared as
+digests; it imports no model, YAML parser or pydantic for local folders (other stores are
+opened from their stored record), and the report comes back from the snapshot itself: its
+entries as tuples, its JSON as the bytes between the times.
 
 Anything else — a changed record, a touched file, an unreachable repository, a status that
 could change without a stat change (``unverified``, ``unreachable``), HTTP (which cannot list),
@@ -19,25 +24,38 @@ import json
 import logging
 import marshal
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalog.atomic import atomic_write
-from catalog.config import CONFIG_FILE, ENV_PREFIX, CatalogConfig
+from catalog.configfile import CONFIG_FILE, ENV_PREFIX
 from catalog.errors import StorageError
-from catalog.models import Repository
 from catalog.recordcache import code_fingerprint
-from catalog.store import scan_record_files
-from catalog.sync.report import LATEST, REPORTS_DIR, SyncReport, now_iso, prune, stamp_of
-from catalog.sync.storage import Listing, open_storage
+from catalog.recordfiles import scan_record_files
+from catalog.sync.report import (
+    FileReport,
+    Orphan,
+    RepositoryReport,
+    SyncReport,
+    now_iso,
+    write_report_bytes,
+)
+from catalog.sync.storage import Listing, LocalRepository, Storage, local_storage
+
+if TYPE_CHECKING:
+    from catalog.models import Repository
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "sync-snapshot.marshal"
-VERSION = 1
+VERSION = 2
 STABLE = frozenset({"verified", "missing", "size_mismatch", "hash_mismatch"})
 """File statuses that cannot change while the file's stat and its record stay the same."""
+
+_TIME = re.compile(rb'"(?:started|finished|checked)":"([^"]*)"')
+"""A time in a report's JSON. Quotes inside strings are escaped, so only keys match."""
 
 
 def _digest(value: Any) -> str:
@@ -45,19 +63,19 @@ def _digest(value: Any) -> str:
 
 
 def _code() -> str:
-    pkg = Path(__file__).parent
+    sync = Path(__file__).parent
     parts = [code_fingerprint()]
-    for p in sorted(pkg.glob("*.py")):
+    for p in sorted([*sync.parent.glob("*.py"), *sync.glob("*.py")]):
         st = p.stat()
-        parts.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
+        parts.append(f"{p}:{st.st_size}:{st.st_mtime_ns}")
     return _digest(parts)
 
 
-def records_signature(config: CatalogConfig) -> str:
+def records_signature(root: Path) -> str:
     """Every record file's (size, mtime, inode), the settings, and the code, as one digest."""
-    paths, stats = scan_record_files(config.root)
+    paths, stats = scan_record_files(root)
     try:
-        st = os.stat(config.root / CONFIG_FILE)
+        st = os.stat(root / CONFIG_FILE)
         cfg: tuple[int, int, int] = (st.st_size, st.st_mtime_ns, st.st_ino)
     except OSError:
         cfg = (-1, -1, -1)
@@ -89,44 +107,88 @@ class Reused:
 
 
 def save(
-    config: CatalogConfig,
+    state_path: Path,
+    root: Path,
     key: str,
     records_sig: str,
     repositories: list[Repository],
     listings: dict[str, Listing],
     report: SyncReport,
-    report_path: Path,
+    raw: bytes,
 ) -> None:
-    """Remember this run, if the next one may reuse it; else forget any earlier snapshot."""
-    target = config.state_path / FILE_NAME
+    """Remember this run (``raw`` is its report as written), if the next one may reuse it;
+    else forget any earlier snapshot."""
+    template = _template(raw, report)
     eligible = (
-        all(r.status in ("ok", "skipped") for r in report.repositories.values())
+        template is not None
+        and all(r.status in ("ok", "skipped") for r in report.repositories.values())
         and all(f.status in STABLE for f in report.files)
         and all(listings.get(r.name) is not None for r in repositories)
         and all(listings[r.name].complete for r in repositories)
     )
     if not eligible:
-        forget(config)
+        forget(state_path)
         return
     data = {
         "version": VERSION,
+        "root": str(root),
         "key": key,
         "records": records_sig,
         "repositories": [r.model_dump(mode="json") for r in repositories],
         "listings": {r.name: listing_signature(listings[r.name]) for r in repositories},
-        "report": str(report_path),
+        "report": _compact(report),
+        "template": template,
     }
-    atomic_write(target, marshal.dumps(data))
+    atomic_write(state_path / FILE_NAME, marshal.dumps(data))
 
 
-def forget(config: CatalogConfig) -> None:
+def forget(state_path: Path) -> None:
     """Drop the snapshot: the next run is a full one."""
-    (config.state_path / FILE_NAME).unlink(missing_ok=True)
+    (state_path / FILE_NAME).unlink(missing_ok=True)
 
 
-def _load(config: CatalogConfig) -> dict[str, Any] | None:
+def _template(raw: bytes, report: SyncReport) -> list[bytes] | None:
+    """The report's JSON cut around its times: ``now.join(template)`` is the same report
+    checked now. None if the JSON does not have exactly the report's times."""
+    pieces, last = [], 0
+    for m in _TIME.finditer(raw):
+        pieces.append(raw[last : m.start(1)])
+        last = m.end(1)
+    pieces.append(raw[last:])
+    return pieces if len(pieces) == len(report.files) + 3 else None
+
+
+def _compact(report: SyncReport) -> tuple[Any, ...]:
+    """The report without its times, as plain tuples (quick to load back)."""
+    return (
+        report.version,
+        {k: (v.status, v.message, dict(v.counts)) for k, v in report.repositories.items()},
+        [
+            (f.dataset, f.repository, f.relative_path, f.status, f.verified_at, f.detail)
+            for f in report.files
+        ],
+        [(o.repository, o.relative_path, o.size, o.detail) for o in report.orphans],
+    )
+
+
+def _expand(compact: Any, now: str) -> SyncReport:
+    version, repositories, files, orphans = compact
+    return SyncReport(
+        started=now,
+        finished=now,
+        repositories={
+            k: RepositoryReport(status, message, counts)
+            for k, (status, message, counts) in repositories.items()
+        },
+        files=[FileReport(d, r, p, s, now, v, x) for d, r, p, s, v, x in files],
+        orphans=[Orphan(*o) for o in orphans],
+        version=version,
+    )
+
+
+def _load(state_path: Path) -> dict[str, Any] | None:
     try:
-        data = marshal.loads((config.state_path / FILE_NAME).read_bytes())  # noqa: S302 - ours
+        data = marshal.loads((state_path / FILE_NAME).read_bytes())  # noqa: S302 - ours
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if not isinstance(data, dict) or data.get("version") != VERSION:
@@ -134,54 +196,39 @@ def _load(config: CatalogConfig) -> dict[str, Any] | None:
     return data
 
 
-def reuse(config: CatalogConfig, key: str, records_sig: str) -> Reused | None:
+def _storage(raw: dict[str, Any], root: Path) -> Storage:
+    """A repository's storage from its stored record; a local folder without the models."""
+    if raw["type"] == "local":
+        return local_storage(
+            LocalRepository(raw["name"], raw["url"], bool(raw.get("personal"))), root
+        )
+    from catalog.models import Repository
+    from catalog.sync.storage import open_storage
+
+    return open_storage(Repository.model_validate(raw), root)
+
+
+def reuse(state_path: Path, root: Path, key: str, records_sig: str) -> Reused | None:
     """The last report, rewritten for now, when nothing that decides it has changed."""
-    data = _load(config)
-    if data is None or data.get("key") != key or data.get("records") != records_sig:
+    data = _load(state_path)
+    if data is None or (data.get("root"), data.get("key"), data.get("records")) != (
+        str(root),
+        key,
+        records_sig,
+    ):
         return None
     try:
         for raw in data["repositories"]:
-            repo = Repository.model_validate(raw)
-            storage = open_storage(repo, config.root)
+            storage = _storage(raw, root)
             storage.probe()
-            if listing_signature(storage.walk()) != data["listings"][repo.name]:
+            if listing_signature(storage.walk()) != data["listings"][raw["name"]]:
                 return None
-        old = Path(data["report"]).read_bytes()
-    except (StorageError, OSError, KeyError, ValueError):
+        now = now_iso()
+        report = _expand(data["report"], now)
+        path = write_report_bytes(state_path, now.encode().join(data["template"]), now)
+    except (StorageError, OSError, KeyError, ValueError, TypeError):
         return None
     except Exception as exc:  # noqa: BLE001 - a failed shortcut is just a full run
         log.debug("sync snapshot not reused: %s", exc)
         return None
-    reused = _rewrite(config, old)
-    if reused is not None:
-        data["report"] = str(reused.path)
-        atomic_write(config.state_path / FILE_NAME, marshal.dumps(data))
-    return reused
-
-
-def _rewrite(config: CatalogConfig, old: bytes) -> Reused | None:
-    try:
-        data = json.loads(old)
-        report = SyncReport.from_json(data)
-    except (ValueError, KeyError, TypeError):
-        return None
-    now = now_iso()
-    raw = old
-    # Our own compact JSON: swap the old run's times for this run's, key and all.
-    olds = {("started", report.started), ("finished", report.finished)}
-    olds |= {("checked", f.checked) for f in report.files}
-    for key, value in olds:
-        raw = raw.replace(f'"{key}":"{value}"'.encode(), f'"{key}":"{now}"'.encode())
-    report.started = report.finished = now
-    for f in report.files:
-        f.checked = now
-    folder = config.state_path / REPORTS_DIR
-    path = folder / f"{stamp_of(now)}.json"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stamp_of(now)}-{n}.json"
-    atomic_write(path, raw)
-    atomic_write(folder / LATEST, raw)
-    prune(folder)
     return Reused(report, path)

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from catalog.sync.changes import describe
-from catalog.sync.reconcile import Progress
 from catalog.sync.report import FILE_STATUSES
 from catalog.sync.run import SyncOutcome
+from catalog.sync.work import Progress
 
 SHOWN_PROBLEMS = 50
 HEADERS = {
@@ -62,6 +61,15 @@ def _size(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+def _changed(outcome: SyncOutcome) -> list[str]:
+    """Every change as a line (none without importing the record layer, when there are none)."""
+    if not (outcome.changes or outcome.new):
+        return []
+    from catalog.sync.changes import describe
+
+    return describe(outcome.changes, outcome.new)
+
+
 def summary_text(outcome: SyncOutcome) -> str:
     """The summary table, the problems, and what was written."""
     report = outcome.report
@@ -108,7 +116,7 @@ def summary_text(outcome: SyncOutcome) -> str:
             lines.append(f"would copy {src} → {dest.repository}:{dest.relative_path}")
         lines.append(f"replicated {len(rep.copied)} file(s); {len(rep.failed)} failed")
         lines += [f"  copy failed {d.repository}:{d.relative_path}: {why}" for d, why in rep.failed]
-    changed = describe(outcome.changes, outcome.new)
+    changed = _changed(outcome)
     if outcome.dry_run:
         lines.append(f"dry run: {len(changed)} change(s) would be made" + (":" if changed else ""))
         lines += [f"  {line}" for line in changed]
@@ -129,7 +137,7 @@ def summary_json(outcome: SyncOutcome) -> str:
         {
             "report": outcome.report.to_json(),
             "counters": asdict(outcome.counters),
-            "changes": describe(outcome.changes, outcome.new),
+            "changes": _changed(outcome),
             "commit": outcome.commit,
             "dry_run": outcome.dry_run,
             "report_path": str(outcome.report_path) if outcome.report_path else None,
