@@ -17,12 +17,16 @@ Usage::
     python bench/sync.py --large-mib 256        # a quick run
     python bench/sync.py --big 0 --no-dvc       # skip the 100k catalog and DVC
     python bench/sync.py --json
+    python bench/sync.py --keep /tmp/sync-tree  # generate once, reuse the tree on later runs
 
 Targets (2 cores): cold ≥ 80% of the hashlib limit on large files and faster than
 ``dvc add`` overall; warm ≥ 3× faster than ``dvc status``; 1M unchanged records ≤ 60 s.
 Record loading uses the record cache in both the cold and the warm runs (records are
 metadata; they were validated already). Files are in the page cache for every contender.
-Everything generated is deleted at the end.
+Python code is byte-compiled once for every contender: pip compiled DVC's when it installed
+it, and catalog's (an editable install) is compiled on the first run into a cache under the
+benchmark's folder, also when PYTHONDONTWRITEBYTECODE is set. Everything generated is
+deleted at the end, unless ``--keep DIR`` is given.
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ def _record(i: int, session: str, name: str, repo: str, rel: str, size: int, md5
         f"uuid: {i:08x}-0000-4000-8000-{i:012x}\n"
         f"name: {name}\nsession: {session}\n"
         "dataset_type: blob\ndata_format: bin\n"
-        f"file_size: {size}\nhash: {md5}\nhash_algorithm: md5\n"
+        # Quoted: an md5 of digits only (or digits and one 'e') would read as a number.
+        f"file_size: {size}\nhash: '{md5}'\nhash_algorithm: md5\n"
         "file_records:\n"
         f"  - repository: {repo}\n    relative_path: {rel}\n    exists: true\n"
     )
@@ -124,7 +129,7 @@ def make_tree(root: Path, *, small: int, large_mib: int, large_count: int) -> di
     return sizes
 
 
-def make_many(root: Path, n: int) -> None:
+def make_many(root: Path, n: int) -> dict[str, Any]:
     """A catalog of n tiny files and their records (for warm-run scaling)."""
     for rel, text in CATALOG_FILES.items():
         _write(root / rel, text.encode())
@@ -155,6 +160,7 @@ def make_many(root: Path, n: int) -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 made.add(path.parent)
             path.write_bytes(content)
+    return {"records": n}
 
 
 # ---------------------------------------------------------------- measurements
@@ -193,10 +199,25 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float
     return took
 
 
+CATALOG_ENV: dict[str, str] | None = None
+"""Environment of the catalog commands (see catalog_env)."""
+
+
+def catalog_env(base: Path) -> dict[str, str]:
+    """This environment, with catalog's bytecode cached under ``base`` (as an installed
+    package has it: pip compiles at install), whatever PYTHONDONTWRITEBYTECODE says."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(base / "pycache")
+    return env
+
+
+def catalog(*args: str, root: Path) -> float:
+    """Wall time of one `catalog` command on the catalog at ``root``."""
+    return timed([sys.executable, "-m", "catalog", *args, "--root", str(root)], root, CATALOG_ENV)
+
+
 def catalog_sync(root: Path, *extra: str) -> float:
-    return timed(
-        [sys.executable, "-m", "catalog", "sync", "--root", str(root), "--no-commit", *extra], root
-    )
+    return catalog("sync", "--no-commit", *extra, root=root)
 
 
 def drop_state(root: Path) -> None:
@@ -221,19 +242,48 @@ def touch_a_record(root: Path) -> None:
     os.utime(record, ns=(time.time_ns(), time.time_ns()))
 
 
+def drop_dvc(work: Path) -> None:
+    """Undo an earlier run's `dvc init` and `dvc add` in a kept tree."""
+    subprocess.run(["chmod", "-R", "u+w", str(work)], check=False)  # DVC makes files read-only
+    shutil.rmtree(work / ".dvc", ignore_errors=True)
+    for name in (".dvcignore", ".gitignore", "small.dvc", "large.dvc"):
+        (work / name).unlink(missing_ok=True)
+
+
+def generated(
+    root: Path, params: dict[str, Any], make: Any, keep: bool
+) -> tuple[dict[str, Any], float]:
+    """The tree made by ``make()`` at ``root`` (reused when kept with the same parameters),
+    and the seconds it took to generate."""
+    stamp = root / ".bench-params.json"
+    if keep and stamp.exists():
+        kept = json.loads(stamp.read_text())
+        if kept["params"] == params:
+            return kept["result"], 0.0
+    shutil.rmtree(root, ignore_errors=True)
+    t = time.perf_counter()
+    result = make()
+    took = time.perf_counter() - t
+    stamp.write_text(json.dumps({"params": params, "result": result}))
+    return result, took
+
+
 def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     from catalog.sync.run import SyncOptions, sync
 
+    global CATALOG_ENV
+    CATALOG_ENV = catalog_env(base)
     out: dict[str, Any] = {"cores": os.cpu_count(), "repeat": args.repeat}
     root = base / "cat"
-    t = time.perf_counter()
-    out["tree"] = make_tree(
-        root, small=args.small, large_mib=args.large_mib, large_count=args.large_count
+    params = {"small": args.small, "large_mib": args.large_mib, "large_count": args.large_count}
+    out["tree"], took = generated(
+        root, params, lambda: make_tree(root, **params), args.keep is not None
     )
-    out["tree"]["generate_s"] = time.perf_counter() - t
+    out["tree"]["generate_s"] = took
     small = sorted((root / "data/small").rglob("*.bin"))
     large = sorted((root / "data/large").rglob("*.bin"))
-    timed([sys.executable, "-m", "catalog", "validate", "--root", str(root)], root)  # record cache
+    drop_dvc(root / "data")
+    catalog("validate", root=root)  # fills the record cache (and catalog's bytecode cache)
 
     # The machine is shared: contenders alternate and the best of each counts.
     limit, hashing, nbytes = [], [], 0
@@ -275,10 +325,11 @@ def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
 
     if args.big:
         many = base / "many"
-        t = time.perf_counter()
-        make_many(many, args.big)
-        out["big_generate_s"] = time.perf_counter() - t
-        timed([sys.executable, "-m", "catalog", "validate", "--root", str(many)], many)
+        _, out["big_generate_s"] = generated(
+            many, {"big": args.big}, lambda: make_many(many, args.big), args.keep is not None
+        )
+        catalog("validate", root=many)
+        drop_state(many)
         out["big_cold_s"] = catalog_sync(many)
         catalog_sync(many)
         warm, edited = [], []
@@ -407,13 +458,22 @@ def main() -> None:
     ap.add_argument("--no-dvc", dest="dvc", action="store_false", help="do not run DVC")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each warm measure (best)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="generate the trees in DIR and keep them; a later run with the same sizes reuses them",
+    )
     args = ap.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="catalog-bench-sync-"))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    base = args.keep or Path(tempfile.mkdtemp(prefix="catalog-bench-sync-"))
     try:
         result = measure(args, base)
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(base)], check=False)  # DVC makes files read-only
-        shutil.rmtree(base, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
     print(json.dumps(result, indent=1) if args.json else table(result))
 
 
