@@ -39,7 +39,7 @@ from catalog.recordindex import (
 log = logging.getLogger(__name__)
 
 CACHE_FOLDER = "records"
-_FORMAT = 2
+_FORMAT = 3
 _fingerprint: str | None = None
 
 
@@ -64,13 +64,28 @@ def code_fingerprint() -> str:
     """A digest of the loading and checking code (names, sizes, mtimes) and Python's version."""
     global _fingerprint
     if _fingerprint is None:
-        h = hashlib.sha256(f"{_FORMAT}:{sys.version}".encode())
+        h = hashlib.sha256(f"{_FORMAT}:{sys.version}:{_pydantic_stamp()}".encode())
         pkg = Path(__file__).parent
         for p in sorted(f for pattern in _LOADING_CODE for f in pkg.glob(pattern)):
             st = p.stat()
             h.update(f"{p.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns}".encode())
         _fingerprint = h.hexdigest()
     return _fingerprint
+
+
+def _pydantic_stamp() -> str:
+    """Where pydantic is installed and when: cached data must validate with the same one."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pydantic")
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return ""
+    try:
+        st = os.stat(Path(origin).with_name("version.py"))
+    except OSError:
+        return origin
+    return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def stat_key(path: Path | str) -> StatKey | None:
@@ -117,7 +132,7 @@ class RecordCache:
         self.index_stamp = f"{self.stamp}:{settings}"
         self._index: Index | None = None
         self._index_read = False
-        self._shards: dict[str, dict[str, tuple[int, int, int, Any]]] = {}
+        self._shards: dict[str, dict[str, tuple[int, int, int, Any, bytes | None]]] = {}
         self._dirty: set[str] = set()
 
     @classmethod
@@ -165,7 +180,7 @@ class RecordCache:
         digest = hashlib.sha1(folder.encode(), usedforsecurity=False).hexdigest()[:20]
         return self.folder / "data" / f"{digest}.marshal"
 
-    def _shard(self, folder: str) -> dict[str, tuple[int, int, int, Any]]:
+    def _shard(self, folder: str) -> dict[str, tuple[int, int, int, Any, bytes | None]]:
         shard = self._shards.get(folder)
         if shard is None:
             raw = _read(self._shard_path(folder), self.stamp)
@@ -175,22 +190,31 @@ class RecordCache:
 
     def data(self, rel: str, stat: StatKey) -> dict[str, Any] | None:
         """Parsed data of a valid file that has not changed since it was cached."""
+        hit = self.row(rel, stat)
+        return hit[0] if hit is not None else None
+
+    def row(self, rel: str, stat: StatKey) -> tuple[dict[str, Any], bytes | None] | None:
+        """Parsed data and content digest of a valid file unchanged since it was cached."""
         folder, _, name = rel.rpartition("/")
         hit = self._shard(folder).get(name)
         if hit is None or hit[:3] != stat:
             return None
-        data = hit[3]
-        return data if isinstance(data, dict) else None
+        data, digest = hit[3], hit[4] if len(hit) > 4 else None
+        if not isinstance(data, dict):
+            return None
+        return data, digest if isinstance(digest, bytes) else None
 
-    def put_data(self, rel: str, stat: StatKey, data: dict[str, Any] | None) -> None:
-        """Remember (or, with None, forget) the parsed data of a file."""
+    def put_data(
+        self, rel: str, stat: StatKey, data: dict[str, Any] | None, digest: bytes | None = None
+    ) -> None:
+        """Remember (or, with None, forget) the parsed data of a file and its digest."""
         folder, _, name = rel.rpartition("/")
         shard = self._shard(folder)
         if data is None:
             if shard.pop(name, None) is not None:
                 self._dirty.add(folder)
             return
-        shard[name] = (*stat, data)
+        shard[name] = (*stat, data, digest)
         self._dirty.add(folder)
 
     def forget_missing(self, present: set[str]) -> None:

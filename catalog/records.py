@@ -3,27 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from catalog.models import KINDS, Dataset, Experiment, RecordBase, Training
+from catalog.models import KINDS, Experiment, RecordBase, Training
 
 M = TypeVar("M", bound=RecordBase)
 
 
-@dataclass(slots=True, eq=False)
 class Entry:
-    """One record: its kind, its file (posix path relative to the catalog root), model, data."""
+    """One record: its kind, its file (posix path relative to the catalog root), model, data.
 
-    kind: str
-    path: str
-    model: RecordBase
-    data: dict[str, Any]
+    An entry read back from the record cache holds data that validated before; its model is
+    made on first use, so that a consumer reading a few fields of 100,000 datasets (the site,
+    sync) does not pay for 100,000 models it never looks at.
+    """
+
+    __slots__ = ("kind", "path", "_model", "data", "digest")
+
+    def __init__(
+        self,
+        kind: str,
+        path: str,
+        model: RecordBase | None,
+        data: dict[str, Any],
+        digest: bytes | None = None,
+    ) -> None:
+        self.kind = kind
+        self.path = path
+        self._model = model
+        self.data = data
+        self.digest = digest
+        """A short digest of the file's bytes when it was read from a file; None otherwise."""
+
+    @property
+    def model(self) -> RecordBase:
+        """The validated record (made from ``data`` on first use)."""
+        m = self._model
+        if m is None:
+            m = self._model = KINDS[self.kind].model_validate(self.data)
+        return m
 
     @property
     def label(self) -> str:
         """How messages name the record, e.g. "dataset 'SW023/2024-01-05/001/spikes.times.npy'"."""
         return f"{self.kind} '{self.model.key()}'"
+
+    def __repr__(self) -> str:
+        return f"Entry({self.kind!r}, {self.path!r})"
 
 
 class Records:
@@ -43,15 +69,19 @@ class Records:
         for e in entries:
             self.by_kind[e.kind].append(e)
             self.by_path[e.path] = e
+            if e.kind == "dataset":
+                # From the data, which holds these fields as the model does: no model made.
+                d = e.data
+                self.by_uuid.setdefault(d["uuid"], e)
+                for fr in d.get("file_records") or ():
+                    self.by_file.setdefault((fr["repository"], fr["relative_path"]), e)
+                continue
             name = getattr(e.model, "name", None)
-            if e.kind != "dataset" and isinstance(name, str):
+            if isinstance(name, str):
                 self.by_name[e.kind].setdefault(name, e)
             uid = getattr(e.model, "uuid", None)
             if isinstance(uid, str):
                 self.by_uuid.setdefault(uid, e)
-            if isinstance(e.model, Dataset):
-                for fr in e.model.file_records:
-                    self.by_file.setdefault((fr.repository, fr.relative_path), e)
 
     def __len__(self) -> int:
         return len(self.entries)

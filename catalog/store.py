@@ -12,6 +12,7 @@ comments and layout survive; both are validated before an atomic replace.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -139,13 +140,24 @@ def check_bytes(rel: str, raw: bytes) -> FileResult:
     try:
         result = check_document(rel, load_bytes(raw, rel, positions=False))
         if not result.problems:
-            return result
+            return _stamped(result, raw)
     except RecordError:
         pass
     try:
-        return check_document(rel, load_bytes(raw, rel))
+        return _stamped(check_document(rel, load_bytes(raw, rel)), raw)
     except RecordError as exc:
         return FileResult(None, [Problem.from_error(exc, "yaml")])
+
+
+def content_digest(raw: bytes) -> bytes:
+    """A short digest of a record file's bytes: what tells the site a record changed."""
+    return hashlib.blake2b(raw, digest_size=8).digest()
+
+
+def _stamped(result: FileResult, raw: bytes) -> FileResult:
+    if result.entry is not None:
+        result.entry.digest = content_digest(raw)
+    return result
 
 
 def load_file(root: Path, rel: str) -> FileResult:
@@ -159,15 +171,16 @@ def load_file(root: Path, rel: str) -> FileResult:
     return check_bytes(rel, raw)
 
 
-def entry_from_data(rel: str, data: dict[str, Any]) -> Entry | None:
-    """The entry of a file whose data validated before (from the cache), or None."""
+def entry_from_data(rel: str, data: dict[str, Any], digest: bytes | None = None) -> Entry | None:
+    """The entry of a file whose data validated before (from the cache), or None.
+
+    The cache is stamped with the loading code and pydantic's version, so the data validates
+    again: the model is made when first asked for (see Entry.model).
+    """
     kind = kind_of(rel)
     if kind is None or data.get("kind") != kind:
         return None
-    try:
-        return Entry(kind, rel, KINDS[kind].model_validate(data), data)
-    except ValidationError:
-        return None
+    return Entry(kind, rel, None, data, digest)
 
 
 def load_entry(
@@ -175,14 +188,15 @@ def load_entry(
 ) -> tuple[Entry | None, list[Problem]]:
     """One file's entry and problems, from the cache when the file has not changed."""
     if cache is not None:
-        data = cache.data(rel, stat)
-        if data is not None:
-            entry = entry_from_data(rel, data)
+        row = cache.row(rel, stat)
+        if row is not None:
+            entry = entry_from_data(rel, *row)
             if entry is not None:
                 return entry, []
     result = load_file(root, rel)
     if cache is not None:
-        cache.put_data(rel, stat, result.entry.data if result.entry is not None else None)
+        e = result.entry
+        cache.put_data(rel, stat, e.data if e is not None else None, e.digest if e else None)
     return result.entry, result.problems
 
 
@@ -207,18 +221,23 @@ def collector_paused() -> Iterator[None]:
 
 
 def load_records(
-    root: Path, *, cache_dir: Path | None = None, progress: Progress | None = None
+    root: Path,
+    *,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+    scan: tuple[list[str], list[StatKey]] | None = None,
 ) -> tuple[Records, list[Problem]]:
     """Load every record file under ``root/records``: the records that are valid, and problems.
 
     With ``cache_dir``, the parsed data of files whose size, mtime and inode are unchanged is
-    reused, which makes loading a large catalog again several times faster.
+    reused, which makes loading a large catalog again several times faster. ``scan`` is a
+    walk of records/ just made (see scan_record_files), so that it is not walked twice.
     """
     cache = RecordCache.open(cache_dir) if cache_dir is not None else None
     entries: list[Entry] = []
     problems: list[Problem] = []
     with collector_paused():
-        paths, stats = scan_record_files(root)
+        paths, stats = scan if scan is not None else scan_record_files(root)
         total = len(paths)
         for i, (rel, stat) in enumerate(zip(paths, stats, strict=True)):
             entry, found = load_entry(root, rel, stat, cache)

@@ -163,7 +163,7 @@ def _incremental(
     root = config.root
 
     def load() -> Records:
-        return load_records(root, cache_dir=config.state_path / "cache")[0]
+        return load_records(root, cache_dir=config.state_path / "cache", scan=(paths, stats))[0]
 
     if paths == old.paths and stats == old.stats:
         problems = [p for found in old.problems.values() for p in found] + list(old.shared)
@@ -273,8 +273,8 @@ def _dataset_uuids(claims: ClaimsList) -> set[str]:
 
 
 def _cached_entry(cache: RecordCache, rel: str, stat: StatKey) -> Entry | None:
-    data = cache.data(rel, stat)
-    return entry_from_data(rel, data) if data is not None else None
+    row = cache.row(rel, stat)
+    return entry_from_data(rel, *row) if row is not None else None
 
 
 def load_catalog(root: Path) -> Records:

@@ -272,8 +272,13 @@ class Dataset(RecordBase):
 
     def key(self) -> str:
         """session/collection/#revision#/name — unique among datasets."""
-        parts = [p for p in (self.session, self.collection) if p]
-        if self.revision:
-            parts.append(f"#{self.revision}#")
-        parts.append(self.name)
-        return "/".join(parts)
+        return dataset_key(self.session, self.collection, self.revision, self.name)
+
+
+def dataset_key(session: str, collection: str, revision: str | None, name: str) -> str:
+    """session/collection/#revision#/name of a dataset — unique among datasets."""
+    parts = [p for p in (session, collection) if p]
+    if revision:
+        parts.append(f"#{revision}#")
+    parts.append(name)
+    return "/".join(parts)

@@ -8,6 +8,7 @@ end. An invalid catalog is refused before anything is written.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
 from collections.abc import Callable
@@ -69,6 +70,21 @@ def build_site(
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the site of the catalog at ``root`` into ``out`` (default: site.output)."""
+    # A build makes a few objects per file (jobs, digests, relations) and no cycles worth
+    # collecting meanwhile: with the collector on, it rescans the whole loaded catalog over
+    # and over. It runs once, afterwards (no freeze: the service builds again and again).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(root, out, base_url, full, progress)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    root: Path, out: Path | None, base_url: str | None, full: bool, progress: Progress | None
+) -> BuildReport:
     from catalog.problems import render_text
     from catalog.validate import validate
 

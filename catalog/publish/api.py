@@ -15,6 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from catalog.models import Dataset
+from catalog.publish import datasetdata as dd
 from catalog.publish import paths
 from catalog.publish.dataset_views import dataset_json, fingerprint, record_json
 from catalog.publish.gather import Site
@@ -44,8 +45,7 @@ def record_jobs(site: Site) -> list[Job]:
     """One JSON file per record."""
     jobs = []
     for e in site.datasets:
-        uid: str = e.model.uuid  # type: ignore[attr-defined]
-        path = paths.record_api("dataset", uid)
+        path = paths.record_api("dataset", dd.uuid(e))
         jobs.append(Job(path, partial(_dataset_file, site, e), b"api" + fingerprint(site, e)))
     for kind, entries in site.records.by_kind.items():
         if kind == "dataset":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.models import Dataset, Repository
+from catalog.models import Repository
+from catalog.publish import datasetdata as dd
 from catalog.publish import paths
 from catalog.publish.gather import Site
 from catalog.publish.linkeddata import (
@@ -54,30 +55,31 @@ def fingerprint(site: Site, e: Entry) -> bytes:
     fp = site.memo.get(e.path)
     if fp is not None:
         return fp
-    d: Dataset = e.model  # type: ignore[assignment]
-    version, refs, sync, uid = site.version, site.ref_versions(), site.sync, d.uuid
-    parts = [version(e), refs.get(("dataset-type", d.dataset_type), b"-")]
-    parts.append(refs.get(("format", d.data_format), b"-"))
-    for t in d.tags:
+    d = e.data  # every dataset, every build: read the data, make no model
+    version, refs, sync, uid = site.version, site.ref_versions(), site.sync, d["uuid"]
+    parts = [version(e), refs.get(("dataset-type", d["dataset_type"]), b"-")]
+    parts.append(refs.get(("format", d["data_format"]), b"-"))
+    for t in d.get("tags") or ():
         parts.append(refs.get(("tag", t), b"-"))
-    for fr in d.file_records:
-        parts.append(refs.get(("repository", fr.repository), b"-"))
+    for fr in d.get("file_records") or ():
+        parts.append(refs.get(("repository", fr["repository"]), b"-"))
         if sync.files:
-            s = sync.status(uid, fr.repository, fr.relative_path)
+            s = sync.status(uid, fr["repository"], fr["relative_path"])
             if s is not None:
                 parts.append(f"{s.status}|{s.checked}|{s.verified_at}|{s.detail}".encode())
     # Most datasets have none of what follows: look before building lists.
     if uid in site.notices_of:
         parts += [version(n) for n in site.notices_of[uid]]
-    group = site.versions.get((d.session, d.collection, d.name), ())
+    group = site.versions.get(dd.group(e), ())
     if len(group) > 1:
         parts += [version(v) for v in group]
     if uid in site.children:
         parts += [version(c) for c in site.children[uid]]
-    if d.provenance is not None:
-        parts += [version(p) for u in d.provenance.datasets if (p := site.dataset(u))]
-        if d.provenance.block is not None:
-            parts.append(refs.get(("experiment", d.provenance.block.experiment), b"-"))
+    if d.get("provenance"):
+        parents, experiment = dd.provenance(e)
+        parts += [version(p) for u in parents if (p := site.dataset(u))]
+        if experiment is not None:
+            parts.append(refs.get(("experiment", experiment), b"-"))
     if e.path in site.history.files:
         parts += [c.sha.encode() for c in site.history.files[e.path]]
     # Whether any sync report exists shows; when the last one ran is on repository pages.

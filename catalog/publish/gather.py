@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.config import CatalogConfig
-from catalog.models import Dataset, Experiment, Notice, Repository, Tag
+from catalog.models import Experiment, Notice, Repository, Tag
+from catalog.publish import datasetdata as dd
 from catalog.publish.notices import DatasetIndex, affected, importance_rank
 from catalog.publish.sources import History, SyncFacts
 from catalog.records import Entry, Records
@@ -62,6 +63,8 @@ class Site:
 
     def version(self, entry: Entry) -> bytes:
         """A short digest of a record's content: changes whenever the record does."""
+        if entry.digest is not None:  # records read from files: their bytes' digest
+            return entry.digest
         v = self._versions.get(entry.path)
         if v is None:
             v = hashlib.blake2b(pickle.dumps(entry.data, 5), digest_size=8).digest()
@@ -90,11 +93,6 @@ class Site:
         return self.records.get("dataset", uuid)
 
 
-def _dataset(e: Entry) -> Dataset:
-    assert isinstance(e.model, Dataset)
-    return e.model
-
-
 def gather(
     config: CatalogConfig,
     records: Records,
@@ -111,7 +109,7 @@ def gather(
         sync or SyncFacts(),
         base_url if base_url is not None else config.site.base_url,
     )
-    datasets = sorted(records.by_kind["dataset"], key=lambda e: e.model.key())
+    datasets = sorted(records.by_kind["dataset"], key=dd.key)
     site.datasets = datasets
     _relate_datasets(site, datasets)
     _relate_notices(site, records, datasets)
@@ -124,22 +122,25 @@ def _relate_datasets(site: Site, datasets: list[Entry]) -> None:
     children: dict[str, list[Entry]] = defaultdict(list)
     produced: dict[str, list[Entry]] = defaultdict(list)
     using: dict[str, dict[str, list[Entry]]] = {k: defaultdict(list) for k in FACETS}
-    for e in datasets:
-        d = _dataset(e)
-        versions[(d.session, d.collection, d.name)].append(e)
-        using["dataset-type"][d.dataset_type].append(e)
-        using["format"][d.data_format].append(e)
-        if d.revision:
-            using["revision"][d.revision].append(e)
-        for t in d.tags:
-            using["tag"][t].append(e)
-        for repo in dict.fromkeys(fr.repository for fr in d.file_records):
-            using["repository"][repo].append(e)
-        if d.provenance is not None:
-            for parent in dict.fromkeys(d.provenance.datasets):
+    types, formats, revisions = using["dataset-type"], using["format"], using["revision"]
+    tags, repositories = using["tag"], using["repository"]
+    for e in datasets:  # every dataset, every build: read the data, make no model
+        d = e.data
+        versions[dd.group(e)].append(e)
+        types[d["dataset_type"]].append(e)
+        formats[d["data_format"]].append(e)
+        if d.get("revision"):
+            revisions[d["revision"]].append(e)
+        for t in d.get("tags") or ():
+            tags[t].append(e)
+        for repo in dict.fromkeys(fr["repository"] for fr in dd.file_records(e)):
+            repositories[repo].append(e)
+        if d.get("provenance"):
+            parents, experiment = dd.provenance(e)
+            for parent in dict.fromkeys(parents):
                 children[parent].append(e)
-            if d.provenance.block is not None:
-                produced[d.provenance.block.experiment].append(e)
+            if experiment is not None:
+                produced[experiment].append(e)
     for x in site.records.by_kind["experiment"]:
         assert isinstance(x.model, Experiment)
         listed = produced[x.model.name]
@@ -150,7 +151,7 @@ def _relate_datasets(site: Site, datasets: list[Entry]) -> None:
                 listed.append(made)
                 seen.add(id(made))
     site.versions = {
-        k: sorted(v, key=lambda e: _dataset(e).revision or "") if len(v) > 1 else v
+        k: sorted(v, key=lambda e: dd.revision(e) or "") if len(v) > 1 else v
         for k, v in versions.items()
     }
     site.children = dict(children)
@@ -160,7 +161,7 @@ def _relate_datasets(site: Site, datasets: list[Entry]) -> None:
 
 def _relate_notices(site: Site, records: Records, datasets: list[Entry]) -> None:
     index = DatasetIndex(datasets)
-    order = {_dataset(e).uuid: i for i, e in enumerate(datasets)}
+    order = {dd.uuid(e): i for i, e in enumerate(datasets)}
     notices = sorted(
         records.by_kind["notice"],
         key=lambda e: (-importance_rank(_notice(e)), _notice(e).name),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from catalog.models import Dataset, DatasetSelector, Importance, Notice
+from catalog.models import DatasetSelector, Importance, Notice
 from catalog.records import Entry
 
 Index = dict[str, set[str]]
@@ -15,8 +16,10 @@ class DatasetIndex:
     """Dataset uuids by type, revision, tag, collection and date, built as selectors need them."""
 
     def __init__(self, datasets: Iterable[Entry]) -> None:
-        self.models: list[Dataset] = [e.model for e in datasets]  # type: ignore[misc]
-        self.all = {d.uuid for d in self.models}
+        # The records' data, not their models: a selector reads a few plain fields of every
+        # dataset, and making 100,000 models for that would cost more than the rest.
+        self.rows: list[dict[str, Any]] = [e.data for e in datasets]
+        self.all = {d["uuid"] for d in self.rows}
         self._built: dict[str, Index] = {}
 
     def by(self, attribute: str) -> Index:
@@ -24,10 +27,10 @@ class DatasetIndex:
         index = self._built.get(attribute)
         if index is None:
             index = defaultdict(set)
-            for d in self.models:
-                value = getattr(d, attribute)
+            for d in self.rows:
+                value = d.get(attribute)
                 for v in value if isinstance(value, list) else [value or ""]:
-                    index[v].add(d.uuid)
+                    index[v].add(d["uuid"])
             self._built[attribute] = index
         return index
 
@@ -49,9 +52,9 @@ class DatasetIndex:
             lo, hi = s.created_from or "0000-00-00", s.created_to or "9999-99-99"
             pool = found if found is not None else self.all
             found = {
-                d.uuid
-                for d in self.models
-                if d.uuid in pool and lo <= (d.created_datetime or "")[:10] <= hi
+                d["uuid"]
+                for d in self.rows
+                if d["uuid"] in pool and lo <= (d.get("created_datetime") or "")[:10] <= hi
             }
         return found if found is not None else set()
 

@@ -5,14 +5,16 @@ two folders at the end. An incremental build stages only the files that change a
 them into place once every one of them has been rendered. Either way a build that fails
 while rendering leaves the published site exactly as it was.
 
-The manifest (page → digest of its inputs) lives in the state folder. A marker file in the
-output names the build that wrote it; a mismatch, e.g. after someone deleted the output,
-makes the next build a full one.
+The manifest (page → digest of its inputs) lives in the state folder, in marshal format: at
+100,000 datasets it names some 200,000 files, and JSON took most of a second each way. A
+marker file in the output names the build that wrote it; a mismatch, e.g. after someone
+deleted the output, makes the next build a full one.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import shutil
 import uuid
@@ -24,7 +26,7 @@ from catalog.errors import ConfigError
 
 MARKER = ".catalog-site"
 """File in the output folder that names the build that wrote it."""
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -42,21 +44,23 @@ def manifest_path(state_path: Path, out: Path) -> Path:
     import hashlib
 
     tag = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return state_path / "site" / f"manifest-{tag}.json"
+    return state_path / "site" / f"manifest-{tag}.marshal"
 
 
 def read_manifest(state_path: Path, out: Path) -> Manifest | None:
     """The manifest of the build now in ``out``, or None when it cannot be trusted."""
     try:
         marker = json.loads((out / MARKER).read_text("utf-8"))
-        data = json.loads(manifest_path(state_path, out).read_text("utf-8"))
-    except (OSError, ValueError):
+        # Our own file, in the catalog's gitignored state folder.
+        data = marshal.loads(manifest_path(state_path, out).read_bytes())  # noqa: S302
+    except (OSError, ValueError, EOFError, TypeError):
         return None
     if (
         not isinstance(data, dict)
         or not isinstance(marker, dict)
         or data.get("version") != MANIFEST_VERSION
         or data.get("build") != marker.get("build")
+        or not isinstance(data.get("files"), dict)
     ):
         return None
     return Manifest(
@@ -73,7 +77,7 @@ def write_manifest(state_path: Path, out: Path, m: Manifest) -> None:
         "files": m.files,
         "extra": m.extra,
     }
-    atomic_write(manifest_path(state_path, out), json.dumps(data).encode("utf-8"))
+    atomic_write(manifest_path(state_path, out), marshal.dumps(data))
 
 
 def check_output(out: Path, root: Path) -> None:

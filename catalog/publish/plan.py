@@ -9,6 +9,7 @@ from pathlib import Path
 
 from catalog.errors import CatalogError
 from catalog.publish import api, paths
+from catalog.publish import datasetdata as dd
 from catalog.publish.dataset_views import (
     dataset_page,
     fingerprint,
@@ -78,7 +79,7 @@ def page_jobs(site: Site, renderer: Renderer, filters: Filters) -> list[Job]:
             h.update(site.version(e))
         jobs.append(job(paths.table_page(n), table_page, site, n, filters, digest=h.digest()))
     for e in site.datasets:  # the bulk of a large site: one small job each
-        uid: str = e.model.uuid  # type: ignore[attr-defined]
+        uid = dd.uuid(e)
         make = partial(_dataset_page, renderer, site, e)
         jobs.append(Job(paths.record_page("dataset", uid), make, fingerprint(site, e)))
     for kind, entries in site.records.by_kind.items():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.models import Dataset
+from catalog.publish import datasetdata as dd
 from catalog.publish import paths
 from catalog.publish.gather import Site
 from catalog.publish.markdown import plain_text
@@ -173,8 +174,7 @@ def entries(site: Site) -> list[Entry]:
 def identity(e: Entry) -> str:
     """What names a document across builds."""
     if e.kind == "dataset":
-        uid: str = e.model.uuid  # type: ignore[attr-defined]
-        return "dataset/" + uid
+        return "dataset/" + dd.uuid(e)
     return f"{e.kind}/{e.model.key()}"
 
 
@@ -182,7 +182,7 @@ def fingerprint(site: Site, e: Entry) -> bytes:
     """A digest of a document's inputs: the record, and for a dataset the notices on it."""
     if e.kind != "dataset":
         return site.version(e)
-    uid: str = e.model.uuid  # type: ignore[attr-defined]
+    uid = dd.uuid(e)
     if uid not in site.notices_of:
         return site.version(e)
     notices = "|".join(n.model.key() for n in site.notices_of[uid])

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from catalog.models import Dataset, Notice
+from catalog.publish import datasetdata as dd
 from catalog.publish import paths
 from catalog.publish.gather import Site
 from catalog.publish.linkeddata import dumps
@@ -143,7 +144,7 @@ def _options(counter: Counter[str], order: tuple[str, ...] | None = None) -> tup
 
 def filters(site: Site) -> Filters:
     """Filter choices of the datasets table and the search page, with counts."""
-    qc: Counter[str] = Counter(dataset(e).qc for e in site.datasets)
+    qc: Counter[str] = Counter(dd.qc(e) for e in site.datasets)
     kinds = Counter({k: len(v) for k, v in site.records.by_kind.items() if v})
     notices = Counter({k: len(v) for k, v in site.affects.items() if v})
     return Filters(
