@@ -17,6 +17,7 @@ from pathlib import Path
 
 from catalog.errors import CatalogError, ConfigError
 from catalog.publish import search_docs
+from catalog.publish.datasetfiles import dataset_files
 from catalog.publish.gather import Site, gather, site_inputs
 from catalog.publish.jobs import Job, digest_of, make_all
 from catalog.publish.output import (
@@ -121,7 +122,10 @@ def _build(
         sync=load_sync(config.state_path),
         base_url=base_url,
     )
-    renderer = Renderer(SiteInfo(title=site.title, name=config.name), site.base_url)
+    templates_cache = config.state_path / "cache" / "templates"
+    templates_cache.mkdir(parents=True, exist_ok=True)
+    info = SiteInfo(title=site.title, name=config.name)
+    renderer = Renderer(info, site.base_url, cache_dir=templates_cache)
     inputs = hashlib.blake2b(
         site_inputs(TEMPLATES, STATIC)
         + _code_digest()
@@ -137,18 +141,22 @@ def _build(
     search_files, kept, index = _search(site, out, old, index_file)
     lap("search")
     jobs = plan(site, renderer, STATIC, search_files, kept)
+    per_dataset = dataset_files(site, renderer, inputs, old.files if old is not None else {})
     lap("plan")
 
-    report = BuildReport(out, files=len(jobs), full=old is None)
+    report = BuildReport(out, full=old is None)
     stage = Staging(out)
     try:
         files, todo = _select(jobs, inputs, old, stage)
+        files.update(per_dataset.files)
+        todo += per_dataset.todo
+        report.files = len(files)
         report.written = len(todo) + len(stage.staged)
         make_all(todo, stage, progress)
         if old is None:
             stage.swap_in()
         else:
-            removed = sorted(set(old.files) - set(files))
+            removed = sorted(p for p in old.files if p not in files)
             report.removed = len(removed)
             stage.move_in([j.path for j in todo] + sorted(stage.staged), removed)
         write_manifest(config.state_path, out, Manifest(stage.build, inputs.hex(), files))

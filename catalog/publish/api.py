@@ -15,9 +15,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from catalog.models import Dataset
-from catalog.publish import datasetdata as dd
 from catalog.publish import paths
-from catalog.publish.dataset_views import dataset_json, fingerprint, record_json
+from catalog.publish.dataset_views import dataset_json, record_json
 from catalog.publish.gather import Site
 from catalog.publish.jobs import Job
 from catalog.publish.linkeddata import DCAT_CONTEXT, absolute, dcat_dataset, dumps
@@ -33,7 +32,8 @@ def _json(value: Any) -> bytes:
     return (dumps(value, indent=1) + "\n").encode("utf-8")
 
 
-def _dataset_file(site: Site, e: Entry) -> bytes:
+def dataset_file(site: Site, e: Entry) -> bytes:
+    """The JSON file of one dataset (see datasetfiles for when it is made)."""
     return _json(dataset_json(site, e))
 
 
@@ -42,11 +42,8 @@ def _record_file(e: Entry) -> bytes:
 
 
 def record_jobs(site: Site) -> list[Job]:
-    """One JSON file per record."""
+    """One JSON file per record other than a dataset (datasetfiles makes theirs)."""
     jobs = []
-    for e in site.datasets:
-        path = paths.record_api("dataset", dd.uuid(e))
-        jobs.append(Job(path, partial(_dataset_file, site, e), b"api" + fingerprint(site, e)))
     for kind, entries in site.records.by_kind.items():
         if kind == "dataset":
             continue

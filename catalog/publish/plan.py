@@ -8,11 +8,8 @@ from functools import partial
 from pathlib import Path
 
 from catalog.errors import CatalogError
-from catalog.publish import api, paths
-from catalog.publish import datasetdata as dd
+from catalog.publish import api, datasetfiles, paths
 from catalog.publish.dataset_views import (
-    dataset_page,
-    fingerprint,
     table_page,
     table_pages,
     table_slice,
@@ -40,10 +37,6 @@ def _page(renderer: Renderer, build: Callable[[], Page]) -> bytes:
     return renderer.render(build())
 
 
-def _dataset_page(renderer: Renderer, site: Site, e: Entry) -> bytes:
-    return renderer.render(dataset_page(site, e))
-
-
 def _listing_digest(site: Site, e: Entry, listed: list[Entry], *extra: object) -> bytes:
     h = hashlib.blake2b(site.version(e) + repr((len(listed), extra)).encode(), digest_size=16)
     for d in listed[:LISTED]:
@@ -60,7 +53,7 @@ RECORD_PAGES = {
 
 
 def page_jobs(site: Site, renderer: Renderer, filters: Filters) -> list[Job]:
-    """Every HTML page."""
+    """Every HTML page but the datasets' own (see datasetfiles)."""
 
     def job(
         path: str, build: Callable[..., Page], *args: object, digest: bytes | None = None
@@ -78,10 +71,6 @@ def page_jobs(site: Site, renderer: Renderer, filters: Filters) -> list[Job]:
         for e in table_slice(site, n):
             h.update(site.version(e))
         jobs.append(job(paths.table_page(n), table_page, site, n, filters, digest=h.digest()))
-    for e in site.datasets:  # the bulk of a large site: one small job each
-        uid = dd.uuid(e)
-        make = partial(_dataset_page, renderer, site, e)
-        jobs.append(Job(paths.record_page("dataset", uid), make, fingerprint(site, e)))
     for kind, entries in site.records.by_kind.items():
         if kind == "dataset":
             continue
@@ -124,18 +113,22 @@ def plan(
     search_files: dict[str, bytes],
     search_kept: Sequence[str] = (),
 ) -> list[Job]:
-    """Every file of the site; refuses two records that would share a file."""
+    """Every file of the site but the datasets' pages and JSON (see datasetfiles).
+
+    Refuses two records that would share a file.
+    """
     filters = make_filters(site)
     jobs = page_jobs(site, renderer, filters)
     jobs += api.record_jobs(site) + api.index_jobs(site) + api.catalog_jobs(site)
-    jobs += api.sitemap_jobs(site, [j.path for j in jobs])
+    dataset_pages = datasetfiles.page_paths(site)
+    jobs += api.sitemap_jobs(site, [j.path for j in jobs] + dataset_pages)
     jobs += static_jobs(static)
     jobs += [Job(p, partial(bytes, data)) for p, data in search_files.items()]
     jobs += [Job(p, _unchanged, keep=True) for p in search_kept]
     jobs.append(Job(".nojekyll", partial(bytes, b"")))
-    seen: dict[str, Job] = {}
-    for j in jobs:
-        if j.path in seen:
-            raise CatalogError(f"two records would be published as {j.path}; rename one of them")
-        seen[j.path] = j
+    seen: set[str] = set()
+    for path in [j.path for j in jobs] + dataset_pages:
+        if path in seen:
+            raise CatalogError(f"two records would be published as {path}; rename one of them")
+        seen.add(path)
     return jobs

@@ -14,7 +14,7 @@ rebuilds the index from scratch. A term under a prefix no shard covers gets a ne
 from __future__ import annotations
 
 import json
-import pickle
+import marshal
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -40,25 +40,29 @@ MAX_CHANGED = 2000
 
 def state_path(manifest: Path) -> Path:
     """Where the index state of a site is kept (beside its manifest)."""
-    return manifest.with_name(manifest.name.replace("manifest-", "search-")).with_suffix(".pickle")
+    return manifest.with_name(manifest.name.replace("manifest-", "search-"))
+
+
+_STATE_FIELDS = ("ids", "fps", "terms", "facets", "sorts", "meta", "paths", "build")
 
 
 def load_state(path: Path, build: str) -> IndexState | None:
     """The saved state, if it belongs to the build now published."""
     try:
-        with path.open("rb") as fh:
-            # Written by us into the catalog's own gitignored state folder.
-            state = pickle.load(fh)  # noqa: S301
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+        # marshal: plain lists and strings, read several times faster than pickle. The
+        # file is our own, in the catalog's gitignored state folder.
+        raw = marshal.loads(path.read_bytes())  # noqa: S302
+        state = IndexState(**dict(zip(_STATE_FIELDS, raw, strict=True)))
+    except (OSError, ValueError, EOFError, TypeError):
         return None
-    if not isinstance(state, IndexState) or state.build != build:
+    if state.build != build:
         return None
     return state
 
 
 def save_state(path: Path, state: IndexState) -> None:
     """Save the state for the next build."""
-    atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    atomic_write(path, marshal.dumps(tuple(getattr(state, f) for f in _STATE_FIELDS)))
 
 
 def _read(out: Path, rel: str) -> Any:
