@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from catalog.checks.naming import path_problem
 from catalog.errors import GitError, RecordError, SchemaError, YAMLSyntaxError
 from catalog.gitcmd import read_object, run_git
+from catalog.records import Entry
 from catalog.store import RECORDS_DIR, SUFFIXES, check_bytes, edit_bytes
+from catalog.treecache import TreeCache
 
 TRAILER = "Catalog-Batch"
 """Commit trailer that carries a batch id; its presence in history makes a replay a no-op."""
@@ -48,6 +50,8 @@ class CommitResult:
     """False when this batch id was already in the history (a replay)."""
     changed: list[str]
     """Paths changed by the commit."""
+    entries: dict[str, Entry] = field(default_factory=dict)
+    """The validated records of the changed files as committed (deleted files have none)."""
 
 
 def check_batch_id(batch_id: str | None) -> None:
@@ -67,8 +71,15 @@ def check_edit(e: Edit) -> None:
         raise RecordError(e.path, 1, 1, f"path {why}", hint="Pass a path like records/tags/x.yaml.")
 
 
-def apply_edits(before: dict[str, bytes | None], edits: Sequence[Edit]) -> dict[str, bytes | None]:
-    """The new content of every path; raises RecordError if any changed file is invalid."""
+def apply_edits(
+    before: dict[str, bytes | None], edits: Sequence[Edit], trees: TreeCache | None = None
+) -> tuple[dict[str, bytes | None], dict[str, Entry]]:
+    """The new content of every path, and the validated records of the changed files
+    (deleted ones have none); raises RecordError if any changed file is invalid.
+
+    With ``trees``, round-trip edits reuse the trees kept from earlier edits of the same
+    content (and keep theirs for the next batch).
+    """
     after = dict(before)
     for e in edits:
         if e.fn is not None:
@@ -81,16 +92,22 @@ def apply_edits(before: dict[str, bytes | None], edits: Sequence[Edit]) -> dict[
                     "cannot edit a record that does not exist at the branch tip",
                     hint="Give the new file's full content instead.",
                 )
-            after[e.path] = edit_bytes(current, e.fn)
+            if trees is not None:
+                after[e.path] = trees.edit(e.path, current, e.fn)
+            else:
+                after[e.path] = edit_bytes(current, e.fn)
         else:
             after[e.path] = e.content
     bad = []
+    entries: dict[str, Entry] = {}
     for path, content in after.items():
         if content is None or content == before[path]:
             continue
         result = check_bytes(path, content)
         if result.entry is None:
             bad += result.problems
+        else:
+            entries[path] = result.entry
     if bad:
         first = bad[0]
         more = f" ({len(bad) - 1} more problem(s) in this batch)" if len(bad) > 1 else ""
@@ -104,7 +121,7 @@ def apply_edits(before: dict[str, bytes | None], edits: Sequence[Edit]) -> dict[
             field=first.field,
             hint=(first.hint + more).strip() + " Nothing was written.",
         )
-    return after
+    return after, entries
 
 
 def commit_message(

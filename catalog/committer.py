@@ -50,6 +50,7 @@ from catalog.crashpoints import crash_point
 from catalog.errors import GitError
 from catalog.gitcmd import ZERO_SHA, git_dir, git_env, read_object, run_git
 from catalog.gitlock import wait_for_git_lock, writer_lock
+from catalog.treecache import TreeCache
 from catalog.worktree import write_files
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,8 @@ class Committer:
         """How long a git lock file may sit before it is checked for being stale."""
         self.ref = f"refs/heads/{self.branch}"
         self._batches = BatchIds(self.root)
+        self._trees = TreeCache()
+        """Round-trip trees of the files edited lately, reused while their content is unchanged."""
         self._closed = False
 
     # ------------------------------------------------------------ public API
@@ -121,7 +124,7 @@ class Committer:
                     if attempt:
                         self._restore(paths)
                     return CommitResult(None, batch_id, False, [])
-                after = apply_edits(before, edits)
+                after, entries = apply_edits(before, edits, self._trees)
                 changed = [p for p in paths if after[p] != before[p]]
                 if not changed:
                     if attempt:
@@ -133,7 +136,7 @@ class Committer:
                     self._restore(changed)
                     raise
                 if sha is not None:
-                    return CommitResult(sha, batch_id, True, changed)
+                    return CommitResult(sha, batch_id, True, changed, entries)
                 log.info("%s moved during the commit; applying the batch again on top", self.ref)
         raise GitError(f"{self.ref} kept moving; gave up after {_MAX_ATTEMPTS} attempts")
 
@@ -156,6 +159,7 @@ class Committer:
         """Forget cached state; the committer holds no process or file between calls."""
         self._closed = True
         self._batches.forget()
+        self._trees.forget()
 
     def __enter__(self) -> Committer:
         return self

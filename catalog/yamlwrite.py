@@ -119,19 +119,34 @@ def _writable(node: Any, flow: bool = False) -> None:
             _writable(value, flow)
 
 
+class RoundTrip:
+    """A record file's round-trip tree, ready for edits; ``text`` is always what it dumps to."""
+
+    def __init__(self, text: str) -> None:
+        self.indent = guess_indent(text)
+        self.yaml = _rt_yaml(*self.indent)
+        self.tree: Any = self.yaml.load(text)
+        self.text = text
+
+    def edit(self, edit: Callable[[Any], None]) -> str:
+        """Apply ``edit`` to the tree and return (and remember) the new text.
+
+        If ``edit`` raises, the tree is left half-edited: throw this object away.
+        """
+        edit(self.tree)
+        _writable(self.tree)
+        buf = io.StringIO()
+        self.yaml.dump(self.tree, buf)
+        self.text = buf.getvalue()
+        return self.text
+
+
 def roundtrip_edit(text: str, edit: Callable[[Any], None]) -> str:
     """Apply ``edit`` to the round-trip tree of ``text`` and return the new text.
 
     Comments, key order, quoting and the indentation style of the file are kept.
     """
-    mapping, sequence, offset = guess_indent(text)
-    rt = _rt_yaml(mapping=mapping, sequence=sequence, offset=offset)
-    tree = rt.load(text)
-    edit(tree)
-    _writable(tree)
-    buf = io.StringIO()
-    rt.dump(tree, buf)
-    return buf.getvalue()
+    return RoundTrip(text).edit(edit)
 
 
 _YAML11_TEXT = re.compile(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from catalog.models import KINDS
 from catalog.store import check_bytes, edit_bytes
+from catalog.treecache import TreeCache
 from catalog.yamlio import load_bytes
 
 DATASET = """\
@@ -265,3 +266,48 @@ def test_an_edit_changes_only_its_field(edit: tuple[str, Path_, str, Any]) -> No
 def test_the_base_records_are_valid() -> None:
     for rel, text in RECORDS.items():
         assert check_bytes(rel, text.encode()).problems == [], rel
+
+
+def _edit(path: Path_, how: str, value: Any) -> Any:
+    return lambda tree: _apply(tree, path, how, copy.deepcopy(value))
+
+
+@st.composite
+def edit_runs(draw: st.DrawFn) -> tuple[str, list[tuple[Path_, str, Any]]]:
+    kind = draw(st.sampled_from(sorted(FILES)))
+    mine = [(path, how, strategy) for k, path, how, strategy in EDITS if k == kind]
+    steps = draw(st.lists(st.sampled_from(mine), min_size=2, max_size=4))
+    return kind, [(path, how, draw(strategy)) for path, how, strategy in steps]
+
+
+# derandomize: the same runs on every run (see above).
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(edit_runs())
+def test_edits_through_a_kept_tree_change_only_their_field(
+    run: tuple[str, list[tuple[Path_, str, Any]]],
+) -> None:
+    """Edits one after the other through the committer's kept trees: each reads back as the
+    edited data and leaves every other line, and every comment, as it was."""
+    kind, steps = run
+    rel = FILES[kind]
+    raw = RECORDS[rel].encode()
+    expected = load_bytes(raw, rel).data
+    trees = TreeCache()
+    for path, how, value in steps:
+        _apply(expected, path, how, copy.deepcopy(value))
+        before = raw
+        raw = trees.edit(rel, raw, _edit(path, how, value))
+        assert load_bytes(raw, rel).data == expected
+        old_lines, new_lines = before.decode().splitlines(True), raw.decode().splitlines(True)
+        start, end = _span(before, rel, path)
+        head, tail = old_lines[: start - 1], old_lines[end:]
+        assert new_lines[: len(head)] == head
+        assert new_lines[len(new_lines) - len(tail) :] == tail
+    for comment in COMMENTS:
+        assert (comment in RECORDS[rel]) <= (comment in raw.decode()), comment
+    assert trees.hits == len(steps) - 1

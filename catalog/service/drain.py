@@ -1,11 +1,12 @@
 """The committer thread: drains the journal into git, one commit per batch of reports.
 
 A batch closes when ``batch_size`` reports wait or the oldest has waited
-``batch_interval_s``. Its members are written to the journal (with the batch id) before the
-commit, and the commit carries the batch id as a trailer, so after a crash the batch is
-recognised: already in history → marked done; not → applied again. A report that no longer
-applies is parked with the reason; a batch that fails to commit is retried with back-off;
-a batch that would make a record invalid is split to find and park the report at fault.
+``batch_interval_s``; when a full batch waits, it takes up to ``batch_size_deep``. Its
+members are written to the journal (with the batch id) before the commit, and the commit
+carries the batch id as a trailer, so after a crash the batch is recognised: already in
+history → marked done; not → applied again. A report that no longer applies is parked with
+the reason; a batch that fails to commit is retried with back-off; a batch that would make
+a record invalid is split to find and park the report at fault.
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ class Drainer:
                 break
             self.svc.journal.wait(s.batch_interval_s - age)
             rows = self.svc.journal.pending(s.batch_size)
+        if len(rows) >= s.batch_size and s.batch_size_deep > s.batch_size:
+            # Behind: a larger batch edits each record file once for more of its reports.
+            rows = self.svc.journal.pending(s.batch_size_deep)
         self.apply(rows)
 
     def _backoff(self, error: str) -> None:
@@ -220,7 +224,7 @@ class Drainer:
         self._delay = 0.0
         # Records first, then the journal: whoever sees a report done (the planner) must
         # also see the records it changed.
-        self.svc.live.refresh(result.changed)
+        self.svc.live.refresh(result.changed, result.entries)
         self.svc.journal.done(ids, result.sha)
         crash_point("after-mark-done")
         self.commits += 1 if result.sha else 0

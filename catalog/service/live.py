@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from catalog.models.workers import Worker
@@ -50,8 +50,9 @@ class LiveRecords:
                 self._version += 1
             return result.problems
 
-    def refresh(self, paths: Iterable[str]) -> None:
-        """Re-read the record files at ``paths`` (changed by a commit of the service)."""
+    def refresh(self, paths: Iterable[str], entries: Mapping[str, Entry] | None = None) -> None:
+        """Take the records at ``paths`` (changed by a commit of the service) from ``entries``,
+        which the committer validated, or else re-read their files."""
         changed = set(paths)
         if not changed:
             return
@@ -60,7 +61,9 @@ class LiveRecords:
                 e.path: e for e in self._records.entries if e.path not in changed
             }
             for rel in changed:
-                if (self.root / rel).is_file():
+                if entries is not None and rel in entries:
+                    keep[rel] = entries[rel]
+                elif (self.root / rel).is_file():
                     entry = load_file(self.root, rel).entry
                     if entry is not None:
                         keep[rel] = entry

@@ -42,6 +42,9 @@ class ServiceSettings(BaseModel):
     """Burst of unauthenticated requests per client address."""
     batch_size: int = Field(200, ge=1)
     """Most reports applied in one commit."""
+    batch_size_deep: int = Field(5000, ge=1)
+    """Most reports applied in one commit when a full ``batch_size`` waits: a backlog drains
+    in fewer, larger commits, each record file written once for more of its reports."""
     batch_interval_s: float = Field(0.5, ge=0)
     """Longest wait for a batch to fill before committing what is there."""
     retry_max_s: float = Field(30.0, gt=0)

@@ -119,6 +119,58 @@ def test_round_trip_edit_keeps_comments(git_catalog: GitCatalog) -> None:
     )
 
 
+def _set(key: str, value: Any) -> Any:
+    def edit(tree: Any) -> None:
+        tree[key] = value
+
+    return edit
+
+
+def test_a_person_editing_the_same_record_between_batches_is_kept(
+    git_catalog: GitCatalog,
+) -> None:
+    """The committer keeps the parsed file between batches; a commit of a person to the
+    same file in between must not be overwritten by that stale copy."""
+    raw = "records/tags/raw.yaml"
+    root = git_catalog({raw: "kind: tag\nname: raw\n"})
+    with Committer(root) as c:
+        c.apply([Edit(raw, fn=_set("description", "first batch"))], "bot 1")
+        person = show(root, "HEAD", raw)
+        assert person is not None
+        person = "# curated by hand\n" + person.replace("name: raw", "name: raw  # keep")
+        write_files(root, {raw: person + "public: true\n"})
+        git(root, "commit", "-q", "-am", "person")
+        c.apply([Edit(raw, fn=_set("protected", True))], "bot 2")
+    assert show(root, "HEAD", raw) == (
+        "# curated by hand\nkind: tag\nname: raw  # keep\ndescription: first batch\n"
+        "public: true\nprotected: true\n"
+    )
+
+
+def test_a_refused_batch_leaves_nothing_for_the_next_one(git_catalog: GitCatalog) -> None:
+    raw = "records/tags/raw.yaml"
+    root = git_catalog({raw: "kind: tag\nname: raw\n"})
+
+    def half_then_fail(tree: Any) -> None:
+        tree["description"] = "half done"
+        raise ValueError("edit failed")
+
+    with Committer(root) as c:
+        c.apply([Edit(raw, fn=_set("public", True))], "bot 1")
+        with pytest.raises(SchemaError):
+            c.apply([Edit(raw, fn=_set("protected", "maybe"))], "invalid")
+        c.apply([Edit(raw, fn=_set("description", "after refusal"))], "bot 2")
+        assert show(root, "HEAD", raw) == (
+            "kind: tag\nname: raw\npublic: true\ndescription: after refusal\n"
+        )
+        with pytest.raises(ValueError, match="edit failed"):
+            c.apply([Edit(raw, fn=half_then_fail)], "broken edit")
+        c.apply([Edit(raw, fn=_set("protected", True))], "bot 3")
+    assert show(root, "HEAD", raw) == (
+        "kind: tag\nname: raw\npublic: true\ndescription: after refusal\nprotected: true\n"
+    )
+
+
 def test_editing_a_missing_record_is_refused(git_catalog: GitCatalog) -> None:
     root = git_catalog()
     with Committer(root) as c, pytest.raises(RecordError, match="does not exist at the branch"):
