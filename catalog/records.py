@@ -65,23 +65,32 @@ class Records:
         self.by_name: dict[str, dict[str, Entry]] = {k: {} for k in KINDS}
         self.by_uuid: dict[str, Entry] = {}
         self.by_path: dict[str, Entry] = {}
-        self.by_file: dict[tuple[str, str], Entry] = {}
+        self._by_file: dict[tuple[str, str], Entry] | None = None
+        datasets = self.by_kind["dataset"]
         for e in entries:
-            self.by_kind[e.kind].append(e)
             self.by_path[e.path] = e
             if e.kind == "dataset":
-                # From the data, which holds these fields as the model does: no model made.
-                d = e.data
-                self.by_uuid.setdefault(d["uuid"], e)
-                for fr in d.get("file_records") or ():
-                    self.by_file.setdefault((fr["repository"], fr["relative_path"]), e)
+                datasets.append(e)
+                # From the data, which holds the uuid as the model does: no model made.
+                self.by_uuid.setdefault(e.data["uuid"], e)
                 continue
+            self.by_kind[e.kind].append(e)
             name = getattr(e.model, "name", None)
             if isinstance(name, str):
                 self.by_name[e.kind].setdefault(name, e)
             uid = getattr(e.model, "uuid", None)
             if isinstance(uid, str):
                 self.by_uuid.setdefault(uid, e)
+
+    @property
+    def by_file(self) -> dict[tuple[str, str], Entry]:
+        """(repository, relative_path) → the dataset with that copy (made on first use)."""
+        if self._by_file is None:
+            self._by_file = {}
+            for e in self.by_kind["dataset"]:
+                for fr in e.data.get("file_records") or ():
+                    self._by_file.setdefault((fr["repository"], fr["relative_path"]), e)
+        return self._by_file
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -175,8 +175,7 @@ def _search(
 ) -> tuple[dict[str, bytes], list[str], IndexState]:
     """The search index files to write, those to keep, and the index state to save."""
     entries = search_docs.entries(site)
-    ids = [search_docs.identity(e) for e in entries]
-    fps = [search_docs.fingerprint(site, e) for e in entries]
+    ids, fps = search_docs.identities(site, entries)
     if old is not None:
         state = load_state(index_file, old.build)
         if state is not None and all(p in old.files for p in state.paths):

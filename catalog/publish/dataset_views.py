@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from catalog.models import Repository
@@ -44,49 +46,62 @@ TABLE_ROWS = 100
 """Rows per page of the static datasets table."""
 
 
-def fingerprint(site: Site, e: Entry) -> bytes:
+def fingerprints(site: Site) -> Callable[[Entry], bytes]:
     """What a dataset's page and JSON depend on, as bytes: records, sync findings, commits.
 
-    Computed for every dataset on every build, so it only gathers versions and ids: the
+    Called for every dataset on every build, so it only gathers versions and ids: the
     dataset itself, the records it names (type, format, tags, repositories), its notices,
     its other revisions, what it was made from and what was made from it, the last sync
-    findings on its files, and the commits that touched it. (The build hashes it.)
+    findings on its files, and the commits that touched it. (The build hashes it.) The
+    lookups are set up once per build and the dataset's data read directly: no model.
     """
-    fp = site.memo.get(e.path)
-    if fp is not None:
-        return fp
-    d = e.data  # every dataset, every build: read the data, make no model
-    version, refs, sync, uid = site.version, site.ref_versions(), site.sync, d["uuid"]
-    parts = [version(e), refs.get(("dataset-type", d["dataset_type"]), b"-")]
-    parts.append(refs.get(("format", d["data_format"]), b"-"))
-    for t in d.get("tags") or ():
-        parts.append(refs.get(("tag", t), b"-"))
-    for fr in d.get("file_records") or ():
-        parts.append(refs.get(("repository", fr["repository"]), b"-"))
-        if sync.files:
-            s = sync.status(uid, fr["repository"], fr["relative_path"])
-            if s is not None:
-                parts.append(f"{s.status}|{s.checked}|{s.verified_at}|{s.detail}".encode())
-    # Most datasets have none of what follows: look before building lists.
-    if uid in site.notices_of:
-        parts += [version(n) for n in site.notices_of[uid]]
-    group = site.versions.get(dd.group(e), ())
-    if len(group) > 1:
-        parts += [version(v) for v in group]
-    if uid in site.children:
-        parts += [version(c) for c in site.children[uid]]
-    if d.get("provenance"):
-        parents, experiment = dd.provenance(e)
-        parts += [version(p) for u in parents if (p := site.dataset(u))]
-        if experiment is not None:
-            parts.append(refs.get(("experiment", experiment), b"-"))
-    if e.path in site.history.files:
-        parts += [c.sha.encode() for c in site.history.files[e.path]]
+    version, sync, history = site.version, site.sync, site.history.files
+    refs: dict[str, dict[str, bytes]] = defaultdict(dict)
+    for (kind, name), v in site.ref_versions().items():
+        refs[kind][name] = v
+    types, formats, tags, repos = (
+        refs["dataset-type"],
+        refs["format"],
+        refs["tag"],
+        refs["repository"],
+    )
+    experiments, notices_of, children = refs["experiment"], site.notices_of, site.children
+    versions, dataset = site.versions, site.dataset
     # Whether any sync report exists shows; when the last one ran is on repository pages.
-    parts.append(b"synced" if sync.finished else b"-")
-    fp = b"|".join(parts)
-    site.memo[e.path] = fp
-    return fp
+    tail = b"synced" if sync.finished else b"-"
+
+    def fingerprint(e: Entry) -> bytes:
+        d = e.data
+        uid = d["uuid"]
+        parts = [e.digest or version(e), types.get(d["dataset_type"], b"-")]
+        parts.append(formats.get(d["data_format"], b"-"))
+        for t in d.get("tags") or ():
+            parts.append(tags.get(t, b"-"))
+        for fr in d.get("file_records") or ():
+            parts.append(repos.get(fr["repository"], b"-"))
+            if sync.files:
+                s = sync.status(uid, fr["repository"], fr["relative_path"])
+                if s is not None:
+                    parts.append(f"{s.status}|{s.checked}|{s.verified_at}|{s.detail}".encode())
+        # Most datasets have none of what follows: look before building lists.
+        if uid in notices_of:
+            parts += [version(n) for n in notices_of[uid]]
+        group = versions.get((d.get("session", ""), d.get("collection", ""), d["name"]), ())
+        if len(group) > 1:
+            parts += [version(v) for v in group]
+        if uid in children:
+            parts += [version(c) for c in children[uid]]
+        if d.get("provenance"):
+            parents, experiment = dd.provenance(e)
+            parts += [version(p) for u in parents if (p := dataset(u))]
+            if experiment is not None:
+                parts.append(experiments.get(experiment, b"-"))
+        if e.path in history:
+            parts += [c.sha.encode() for c in history[e.path]]
+        parts.append(tail)
+        return b"|".join(parts)
+
+    return fingerprint
 
 
 def _files(site: Site, e: Entry, repos: dict[str, Repository]) -> list[FileRow]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from catalog.publish import api, paths
-from catalog.publish.dataset_views import dataset_page, fingerprint
+from catalog.publish.dataset_views import dataset_page, fingerprints
 from catalog.publish.gather import Site
 from catalog.publish.jobs import Job
 from catalog.publish.render import Renderer
@@ -47,10 +47,11 @@ def dataset_files(
     """Digest every dataset once; jobs for the pages and JSON files whose inputs changed."""
     out = DatasetFiles()
     files, todo, blake2b = out.files, out.todo, hashlib.blake2b
+    fingerprint = fingerprints(site)
     for e in site.datasets:
         uid = e.data["uuid"]
         page, data = f"datasets/{uid}.html", f"api/dataset/{uid}.json"
-        d = blake2b(inputs + fingerprint(site, e), digest_size=16).hexdigest()
+        d = blake2b(inputs + fingerprint(e), digest_size=16).hexdigest()
         files[page] = d
         files[data] = j = API_MARK + d
         if before.get(page) != d:

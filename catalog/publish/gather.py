@@ -50,8 +50,6 @@ class Site:
     """Facet kind → record name → datasets using it (see FACETS)."""
     public_tags: frozenset[str] = frozenset()
     """Names of tags marked public."""
-    memo: dict[str, bytes] = field(default_factory=dict)
-    """Digests computed once per build (see dataset_views.fingerprint)."""
     _versions: dict[str, bytes] = field(default_factory=dict)
     _refs: dict[tuple[str, str], bytes] | None = None
     _repos: dict[str, Repository] | None = None
@@ -126,15 +124,20 @@ def _relate_datasets(site: Site, datasets: list[Entry]) -> None:
     tags, repositories = using["tag"], using["repository"]
     for e in datasets:  # every dataset, every build: read the data, make no model
         d = e.data
-        versions[dd.group(e)].append(e)
+        versions[d.get("session", ""), d.get("collection", ""), d["name"]].append(e)
         types[d["dataset_type"]].append(e)
         formats[d["data_format"]].append(e)
         if d.get("revision"):
             revisions[d["revision"]].append(e)
         for t in d.get("tags") or ():
             tags[t].append(e)
-        for repo in dict.fromkeys(fr["repository"] for fr in dd.file_records(e)):
-            repositories[repo].append(e)
+        copies = d.get("file_records")
+        if copies:
+            if len(copies) == 1:
+                repositories[copies[0]["repository"]].append(e)
+            else:
+                for repo in dict.fromkeys(fr["repository"] for fr in copies):
+                    repositories[repo].append(e)
         if d.get("provenance"):
             parents, experiment = dd.provenance(e)
             for parent in dict.fromkeys(parents):
@@ -161,17 +164,18 @@ def _relate_datasets(site: Site, datasets: list[Entry]) -> None:
 
 def _relate_notices(site: Site, records: Records, datasets: list[Entry]) -> None:
     index = DatasetIndex(datasets)
-    order = {dd.uuid(e): i for i, e in enumerate(datasets)}
     notices = sorted(
         records.by_kind["notice"],
         key=lambda e: (-importance_rank(_notice(e)), _notice(e).name),
     )
     notices_of: dict[str, list[Entry]] = defaultdict(list)
     for n in notices:
-        uuids = sorted(affected(_notice(n), index), key=order.__getitem__)
-        site.affects[_notice(n).name] = [datasets[order[u]] for u in uuids]
-        for u in uuids:
-            notices_of[u].append(n)
+        # In table order (by key, as site.datasets): only the few affected are looked at.
+        hit = [records.by_uuid[u] for u in affected(_notice(n), index)]
+        hit.sort(key=dd.key)
+        site.affects[_notice(n).name] = hit
+        for e in hit:
+            notices_of[e.data["uuid"]].append(n)
     site.notices_of = dict(notices_of)
 
 

@@ -189,6 +189,25 @@ def fingerprint(site: Site, e: Entry) -> bytes:
     return site.version(e) + notices.encode()
 
 
+def identities(site: Site, entries: list[Entry]) -> tuple[list[str], list[bytes]]:
+    """``identity`` and ``fingerprint`` of every entry, in one pass (run on every build)."""
+    ids: list[str] = []
+    fps: list[bytes] = []
+    notices_of, version = site.notices_of, site.version
+    for e in entries:
+        if e.kind != "dataset":
+            ids.append(identity(e))
+            fps.append(fingerprint(site, e))
+            continue
+        uid = e.data["uuid"]
+        ids.append("dataset/" + uid)
+        v = e.digest or version(e)
+        if uid in notices_of:
+            v += "|".join(n.model.key() for n in notices_of[uid]).encode()
+        fps.append(v)
+    return ids, fps
+
+
 def document(site: Site, e: Entry) -> Doc:
     """The search document of one record."""
     return dataset_doc(site, e) if e.kind == "dataset" else record_doc(e)
