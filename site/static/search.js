@@ -15,13 +15,46 @@
   var loaded = new Map();
   var version = "";
 
+  var arrived = new Map();  // files that ran before anything asked for them (the preload)
+
   window.catalogSearchLoaded = function (name, data) {
     var w = waiting.get(name);
-    if (w) { waiting.delete(name); w(data); }
+    if (w) { waiting.delete(name); w(data); } else { arrived.set(name, data); }
   };
+
+  // Pages that search name the meta file in their <head> (deferred, after this script), so
+  // that it downloads while the page loads instead of after this script asks for it. Its
+  // failure is watched from now on: a query then loads it the ordinary way.
+  var metaTag = document.querySelector("script[data-search-meta]");
+  var metaFailed = null;
+  if (metaTag) {
+    metaTag.addEventListener("error", function () {
+      metaTag = null;
+      if (metaFailed) metaFailed();
+    });
+  }
+
+  function preloaded(name) {
+    if (arrived.has(name)) {
+      var data = arrived.get(name);
+      arrived.delete(name);
+      return Promise.resolve(data);
+    }
+    if (name !== "meta" || !metaTag) return null;
+    return new Promise(function (resolve, reject) {
+      waiting.set(name, resolve);
+      metaFailed = function () {
+        waiting.delete(name);
+        loaded.delete(name);
+        reject(new Error("cannot load index file " + name));
+      };
+    });
+  }
 
   function load(name) {
     if (loaded.has(name)) return loaded.get(name);
+    var early = preloaded(name);
+    if (early) { loaded.set(name, early); return early; }
     var p = new Promise(function (resolve, reject) {
       waiting.set(name, resolve);
       var s = document.createElement("script");

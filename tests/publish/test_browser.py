@@ -52,6 +52,18 @@ def test_search_a_dataset_by_name_and_open_it(watched: Watched, site: str) -> No
     assert_clean(watched, site)
 
 
+def test_search_index_meta_loads_with_the_page_once(watched: Watched, site: str) -> None:
+    # The page names search/meta.js in its head so it downloads beside the page; the query
+    # must use that copy (or, when it arrived first, the data it left) instead of asking again.
+    page = watched.open(site + "search.html?q=probabilityLeft")
+    page.wait_for_selector("#search-status[data-state=done]")
+    assert page.locator("#search-results li").count() >= 3
+    assert page.locator("head script[data-search-meta]").count() == 1
+    metas = [u for u in watched.requests if u.split("?")[0].endswith("/search/meta.js")]
+    assert len(metas) == 1, metas
+    assert_clean(watched, site)
+
+
 def test_search_finds_words_by_prefix_and_filters_by_kind(watched: Watched, site: str) -> None:
     page = watched.open(site + "search.html?q=prob&kind=dataset-type")
     rows = page.locator("#search-results li")
