@@ -298,11 +298,11 @@ def _record_round(tree: Tree, report: Report, number: int) -> None:
 def _replication(records: Records, report: Report) -> tuple[Entry, Callable[[Tree], None]] | None:
     """A done copy flips its file record to ``exists: true``; a failed one changes nothing."""
     job = report.job_id
+    entry = records.get("dataset", report.dataset or "")
+    if entry is None:  # even a failed copy: a report about no job is parked, not taken
+        raise StaleReportError(job, f"unknown job: there is no dataset '{report.dataset}'")
     if report.status != "done":
         return None
-    entry = records.get("dataset", report.dataset or "")
-    if entry is None:
-        raise StaleReportError(job, f"unknown job: there is no dataset '{report.dataset}'")
     d = entry.model
     assert isinstance(d, Dataset)
     if len(report.outputs) != 1:

@@ -104,6 +104,18 @@ def test_stale_reports_are_refused(
         report_edits(load_catalog(root), report)
 
 
+@pytest.mark.parametrize("status", ["done", "failed"])
+def test_a_copy_report_about_no_dataset_is_refused(root: Path, status: str) -> None:
+    # A failed copy records nothing, but a report about a job that never was is not taken
+    # as "nothing to record": the service parks it with the reason.
+    uid = "00000000-0000-4000-8000-000000000000"
+    report = _report(
+        kind="replication", job_id=f"copy:local/{uid}", dataset=uid, status=status, block=None
+    )
+    with pytest.raises(StaleReportError, match="unknown job: there is no dataset"):
+        report_edits(load_catalog(root), report)
+
+
 def test_a_done_block_takes_a_report_only_when_rerun(root: Path) -> None:
     [job] = plan(load_catalog(root))
     _set_status(root, "done", job.cache_key)
