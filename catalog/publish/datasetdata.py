@@ -8,8 +8,6 @@ defaults), so that no model is made for a dataset whose page is not rendered.
 
 from __future__ import annotations
 
-from typing import Any
-
 from catalog.models.data import QC, dataset_key
 from catalog.records import Entry
 
@@ -26,28 +24,10 @@ def key(e: Entry) -> str:
     return dataset_key(d.get("session", ""), d.get("collection", ""), d.get("revision"), d["name"])
 
 
-def group(e: Entry) -> tuple[str, str, str]:
-    """(session, collection, name): the same dataset in every revision."""
-    d = e.data
-    return d.get("session", ""), d.get("collection", ""), d["name"]
-
-
 def revision(e: Entry) -> str | None:
     """The revision name, or None."""
     r: str | None = e.data.get("revision")
     return r
-
-
-def tags(e: Entry) -> list[str]:
-    """Names of the dataset's tags."""
-    t: list[str] = e.data.get("tags") or []
-    return t
-
-
-def file_records(e: Entry) -> list[dict[str, Any]]:
-    """The copies, as {repository, relative_path, exists?} mappings."""
-    f: list[dict[str, Any]] = e.data.get("file_records") or []
-    return f
 
 
 def qc(e: Entry) -> str:
@@ -63,8 +43,3 @@ def provenance(e: Entry) -> tuple[list[str], str | None]:
         return [], None
     block = p.get("block")
     return p.get("datasets") or [], block["experiment"] if block else None
-
-
-def field(e: Entry, name: str) -> Any:
-    """A plain field of the dataset, None when absent (dataset_type, collection, …)."""
-    return e.data.get(name)
