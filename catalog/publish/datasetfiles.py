@@ -50,7 +50,7 @@ def dataset_files(
     fingerprint = fingerprints(site)
     for e in site.datasets:
         uid = e.data["uuid"]
-        page, data = f"datasets/{uid}.html", f"api/dataset/{uid}.json"
+        page, data = paths.record_page("dataset", uid), paths.record_api("dataset", uid)
         d = blake2b(inputs + fingerprint(e), digest_size=16).hexdigest()
         files[page] = d
         files[data] = j = API_MARK + d
