@@ -55,7 +55,18 @@ def stop_server(server: Any) -> None:
 
     # Run the closing in the loop's own thread (woken by its trigger), so that it stops at
     # once instead of at the next poll timeout.
-    server.trigger.pull_trigger(close_all)
+    try:
+        server.trigger.pull_trigger(close_all)
+    except OSError as exc:
+        # The trigger's pipe is gone (the loop closed it after a poll error): close from
+        # here; the loop sees its map empty within one poll timeout and returns.
+        log.warning("waitress trigger unusable (%s); closing connections directly", exc)
+        close_all()
+        # The trigger's own close stopped at its dead pipe; release the loop's copy of it.
+        try:
+            server.trigger.socket.close()
+        except OSError:
+            pass
 
 
 class ServerThread:
