@@ -39,7 +39,7 @@ from catalog.recordindex import (
 log = logging.getLogger(__name__)
 
 CACHE_FOLDER = "records"
-_FORMAT = 3
+_FORMAT = 4
 _fingerprint: str | None = None
 
 

@@ -33,7 +33,7 @@ class Entry:
         self._model = model
         self.data = data
         self.digest = digest
-        """A short digest of the file's bytes when it was read from a file; None otherwise."""
+        """A short digest of the file (its path and bytes) when read from one; None otherwise."""
 
     @property
     def model(self) -> RecordBase:

@@ -149,14 +149,17 @@ def check_bytes(rel: str, raw: bytes) -> FileResult:
         return FileResult(None, [Problem.from_error(exc, "yaml")])
 
 
-def content_digest(raw: bytes) -> bytes:
-    """A short digest of a record file's bytes: what tells the site a record changed."""
-    return hashlib.blake2b(raw, digest_size=8).digest()
+def content_digest(path: str, raw: bytes) -> bytes:
+    """A short digest of a record file, where it is and its bytes: tells the site it changed."""
+    h = hashlib.blake2b(path.encode(), digest_size=8)
+    h.update(b"\0")
+    h.update(raw)
+    return h.digest()
 
 
 def _stamped(result: FileResult, raw: bytes) -> FileResult:
     if result.entry is not None:
-        result.entry.digest = content_digest(raw)
+        result.entry.digest = content_digest(result.entry.path, raw)
     return result
 
 

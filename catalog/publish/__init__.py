@@ -17,7 +17,7 @@ from pathlib import Path
 
 from catalog.errors import CatalogError, ConfigError
 from catalog.publish import search_docs
-from catalog.publish.datasetfiles import dataset_files
+from catalog.publish.datasetfiles import Known, dataset_files
 from catalog.publish.gather import Site, gather, site_inputs
 from catalog.publish.jobs import Job, digest_of, make_all
 from catalog.publish.output import (
@@ -36,6 +36,9 @@ from catalog.publish.sources import load_history, load_sync
 
 Progress = Callable[[int, int], None]
 
+KNOWN_KEY = "datasets"
+"""Where the manifest keeps what the build knew of each dataset (see datasetfiles)."""
+
 
 @dataclass(slots=True)
 class BuildReport:
@@ -48,6 +51,8 @@ class BuildReport:
     full: bool = True
     seconds: dict[str, float] = field(default_factory=dict)
     """Time per phase: load, gather, search, plan, write."""
+    digested: int = 0
+    """Datasets whose inputs were digested (the others provably kept theirs)."""
 
     @property
     def unchanged(self) -> int:
@@ -135,31 +140,35 @@ def _build(
     old = None if full else read_manifest(config.state_path, out)
     if old is not None and old.inputs != inputs.hex():
         old = None  # templates, code or settings changed: every page is new
+    known = Known.load(old.extra.get(KNOWN_KEY)) if old is not None else None
+    if known is None:
+        old = None  # without what it knew of the datasets, their files cannot be compared
     lap("gather")
 
     index_file = state_path(manifest_path(config.state_path, out))
     search_files, kept, index = _search(site, out, old, index_file)
     lap("search")
     jobs = plan(site, renderer, STATIC, search_files, kept)
-    per_dataset = dataset_files(site, renderer, inputs, old.files if old is not None else {})
+    per_dataset = dataset_files(site, renderer, inputs, known)
     lap("plan")
 
     report = BuildReport(out, full=old is None)
     stage = Staging(out)
     try:
         files, todo = _select(jobs, inputs, old, stage)
-        files.update(per_dataset.files)
         todo += per_dataset.todo
-        report.files = len(files)
+        report.files = len(files) + per_dataset.count
+        report.digested = per_dataset.digested
         report.written = len(todo) + len(stage.staged)
         make_all(todo, stage, progress)
         if old is None:
             stage.swap_in()
         else:
-            removed = sorted(p for p in old.files if p not in files)
+            removed = sorted([p for p in old.files if p not in files] + per_dataset.removed)
             report.removed = len(removed)
             stage.move_in([j.path for j in todo] + sorted(stage.staged), removed)
-        write_manifest(config.state_path, out, Manifest(stage.build, inputs.hex(), files))
+        extra: dict[str, object] = {KNOWN_KEY: per_dataset.known.dump()}
+        write_manifest(config.state_path, out, Manifest(stage.build, inputs.hex(), files, extra))
         index.build = stage.build
         save_state(index_file, index)
     except BaseException:

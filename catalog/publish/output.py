@@ -26,7 +26,7 @@ from catalog.errors import ConfigError
 
 MARKER = ".catalog-site"
 """File in the output folder that names the build that wrote it."""
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 
 @dataclass(slots=True)

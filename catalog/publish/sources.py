@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -9,7 +10,13 @@ from pathlib import Path
 
 from catalog.errors import CatalogError
 from catalog.gitrepo import CommitInfo, file_histories, recent_commits
-from catalog.sync.report import FileReport, RepositoryReport, SyncReport, load_latest
+from catalog.sync.report import (
+    FileReport,
+    RepositoryReport,
+    SyncReport,
+    parse_report,
+    read_latest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +66,16 @@ class SyncFacts:
     finished: str = ""
     files: dict[tuple[str, str, str], FileReport] = field(default_factory=dict)
     repositories: dict[str, RepositoryReport] = field(default_factory=dict)
+    digest: bytes = b""
+    """Identifies the report (a digest of its file): pages that show it change with it."""
 
     @classmethod
-    def from_report(cls, report: SyncReport | None) -> SyncFacts:
+    def from_report(cls, report: SyncReport | None, digest: bytes = b"") -> SyncFacts:
         """Index a report (None: no sync has run, nothing to show)."""
         if report is None:
             return cls()
         files = {(f.dataset, f.repository, f.relative_path): f for f in report.files}
-        return cls(report.finished, files, dict(report.repositories))
+        return cls(report.finished, files, dict(report.repositories), digest)
 
     def status(self, uuid: str, repository: str, relative_path: str) -> FileReport | None:
         """What the last sync found for one copy of a dataset, if it looked."""
@@ -75,4 +84,8 @@ class SyncFacts:
 
 def load_sync(state_path: Path) -> SyncFacts:
     """The latest sync report under the state folder, indexed (empty when there is none)."""
-    return SyncFacts.from_report(load_latest(state_path))
+    raw = read_latest(state_path)
+    if raw is None:
+        return SyncFacts()
+    digest = hashlib.blake2b(raw, digest_size=16).digest()
+    return SyncFacts.from_report(parse_report(raw), digest)

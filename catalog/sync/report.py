@@ -266,10 +266,23 @@ def prune(folder: Path, keep: int = KEEP) -> None:
 
 def load_latest(state_path: Path) -> SyncReport | None:
     """The latest report under ``state_path``, or None when there is none (or it is unreadable)."""
-    path = state_path / REPORTS_DIR / LATEST
+    raw = read_latest(state_path)
+    return parse_report(raw) if raw is not None else None
+
+
+def read_latest(state_path: Path) -> bytes | None:
+    """The bytes of the latest report under ``state_path`` (None when there is none)."""
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        return (state_path / REPORTS_DIR / LATEST).read_bytes()
+    except OSError:
+        return None
+
+
+def parse_report(raw: bytes) -> SyncReport | None:
+    """A report from its JSON bytes, or None when they are not a report of this version."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
         return None
     if not isinstance(data, dict) or data.get("version") != REPORT_VERSION:
         return None
