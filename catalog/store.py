@@ -242,13 +242,26 @@ def load_records(
     with collector_paused():
         paths, stats = scan if scan is not None else scan_record_files(root)
         total = len(paths)
+        folder, rows, kind = None, {}, None
         for i, (rel, stat) in enumerate(zip(paths, stats, strict=True)):
+            if progress is not None and (i % 500 == 0 or i == total - 1):
+                progress(i + 1, total)
+            if cache is not None:
+                # The paths come sorted, so by folder: one cache shard and kind per folder.
+                # This loop runs once per record file on every load; it stays inline.
+                at, _, name = rel.rpartition("/")
+                if at != folder:
+                    folder, rows, kind = at, cache.folder_rows(at), kind_of(rel)
+                hit = rows.get(name)
+                if hit is not None and hit[:3] == stat and len(hit) == 5 and kind is not None:
+                    data = hit[3]
+                    if type(data) is dict and data.get("kind") == kind:
+                        entries.append(Entry(kind, rel, None, data, hit[4]))
+                        continue
             entry, found = load_entry(root, rel, stat, cache)
             if entry is not None:
                 entries.append(entry)
             problems += found
-            if progress is not None and (i % 500 == 0 or i == total - 1):
-                progress(i + 1, total)
         if cache is not None:
             cache.forget_missing(set(paths))
             cache.flush_data()
