@@ -7,9 +7,11 @@ types, tags, revisions, notices and N datasets filed by session), then measures:
   cold load is measured apart, as ``catalog validate`` would do it);
 * the rebuild after editing one dataset, and how many files it wrote;
 * the search index: build time, size, file count, largest file;
-* queries in headless Chromium against the site served on 127.0.0.1: bytes transferred and
-  milliseconds to results, cold (first query, nothing cached); beside them the peer a single
-  JSON blob of every record would need (what breaks static catalogs at a few thousand).
+* queries in headless Chromium against the site served on 127.0.0.1 by a static file server
+  in its own process (HTTP/1.1 keep-alive, as any static host), and from file://: bytes
+  transferred and milliseconds to results, cold (first query, nothing cached); beside them
+  the peer a single JSON blob of every record would need (what breaks static catalogs at a
+  few thousand).
 
 Wall-clock times on a shared machine are noisy, so CPU seconds (this process and its
 workers) are printed next to them.
@@ -31,10 +33,12 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -46,7 +50,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from catalog.publish import BuildReport, build_site  # noqa: E402
 from catalog.validate import validate  # noqa: E402
-from tests.publish.conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.publish.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 def _generator() -> Callable[[Path, int], int]:
@@ -88,12 +92,47 @@ def _size(folder: Path) -> tuple[int, int, int]:
     return sum(sizes), len(sizes), max(sizes, default=0)
 
 
+def _static_host(folder: str) -> None:
+    """Serve ``folder`` on 127.0.0.1 (the child process of ``serving``); print the port."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as any real static host
+        # Headers and body go out in two writes: with Nagle's algorithm on, the body waits
+        # for the client's delayed ACK (40 ms on Linux). Static hosts set TCP_NODELAY.
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=folder))
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+@contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """The site served by a static file server in its own process (not this one, whose
+    Python also drives the browser); yields the base URL."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(site)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
 def measure_queries(site: Path) -> list[dict[str, Any]]:
     """Bytes and milliseconds of each query, cold, in headless Chromium, served and from disk."""
     from playwright.sync_api import sync_playwright
 
     out = []
-    with serve(site) as base, sync_playwright() as pw:
+    with serving(site) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for label, path in QUERIES:
             row: dict[str, Any] = {"query": label, "path": path}
@@ -221,7 +260,16 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--workdir", type=Path, default=None, help="where to make the temp catalogs")
     ap.add_argument("--no-browser", action="store_true", help="skip the Chromium queries")
+    ap.add_argument("--site", type=Path, help="only query this built site (no build)")
+    ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve:
+        _static_host(args.serve)
+        return
+    if args.site:
+        for q in measure_queries(args.site):
+            print(json.dumps(q))
+        return
     sizes = [int(x) for x in args.datasets.split(",")]
     results = [run(n, args.workdir, not args.no_browser) for n in sizes]
     print(json.dumps(results) if args.json else table(results))
