@@ -33,6 +33,7 @@ import gzip
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,6 +128,11 @@ def serving(site: Path) -> Iterator[str]:
         child.wait(timeout=10)
 
 
+REPEATS = 3
+"""Cold runs of each query: the median is compared with the target (one run on a shared
+two-core machine is sometimes slowed by whatever else runs); the slowest is shown too."""
+
+
 def measure_queries(site: Path) -> list[dict[str, Any]]:
     """Bytes and milliseconds of each query, cold, in headless Chromium, served and from disk."""
     from playwright.sync_api import sync_playwright
@@ -137,25 +143,29 @@ def measure_queries(site: Path) -> list[dict[str, Any]]:
         for label, path in QUERIES:
             row: dict[str, Any] = {"query": label, "path": path}
             for origin, root in (("http", base), ("file", site.resolve().as_uri() + "/")):
-                context = browser.new_context()  # nothing cached from the previous query
-                page = context.new_page()
-                got: list[str] = []
+                times = []
+                for _ in range(REPEATS):
+                    context = browser.new_context()  # nothing cached from an earlier run
+                    page = context.new_page()
+                    got: list[str] = []
 
-                def count(request: Any, got: list[str] = got) -> None:
-                    if "/search/" in request.url:
-                        got.append(unquote(urlsplit(request.url).path).split("/search/", 1)[1])
+                    def count(request: Any, got: list[str] = got) -> None:
+                        if "/search/" in request.url:
+                            got.append(unquote(urlsplit(request.url).path).split("/search/", 1)[1])
 
-                page.on("requestfinished", count)
-                page.goto(root + path)
-                page.wait_for_selector("[data-state=done], [data-state=error]", timeout=60_000)
-                status = page.locator("[data-state]").first
-                row[f"{origin}_ms"] = float(status.get_attribute("data-ms") or -1)
-                row["results"] = int(status.get_attribute("data-total") or -1)
-                files = [site / "search" / p for p in got]
-                row["bytes"] = sum(f.stat().st_size for f in files)
-                row["gzip_bytes"] = sum(len(gzip.compress(f.read_bytes())) for f in files)
-                row["files"] = len(files)
-                context.close()
+                    page.on("requestfinished", count)
+                    page.goto(root + path)
+                    page.wait_for_selector("[data-state=done], [data-state=error]", timeout=60_000)
+                    status = page.locator("[data-state]").first
+                    times.append(float(status.get_attribute("data-ms") or -1))
+                    row["results"] = int(status.get_attribute("data-total") or -1)
+                    files = [site / "search" / p for p in got]
+                    row["bytes"] = sum(f.stat().st_size for f in files)
+                    row["gzip_bytes"] = sum(len(gzip.compress(f.read_bytes())) for f in files)
+                    row["files"] = len(files)
+                    context.close()
+                row[f"{origin}_ms"] = statistics.median(times)
+                row[f"{origin}_max_ms"] = max(times)
             out.append(row)
         browser.close()
     return out
@@ -236,19 +246,21 @@ def table(results: list[dict[str, Any]]) -> str:
             continue
         out.append("")
         out.append(
-            f"queries at {r['datasets']:,} datasets, cold, Chromium over 127.0.0.1 "
+            f"queries at {r['datasets']:,} datasets, cold, Chromium; a static server on 127.0.0.1 "
             f"(peer: one JSON blob of all rows = {r['single_blob_bytes'] / 1e3:,.0f} kB)"
         )
         out.append(
             f"{'query':<16} {'results':>8} {'kB':>7} {'gzip kB':>8} {'files':>6} "
-            f"{'http ms':>8} {'file ms':>8}  target"
+            f"{'http ms':>8} {'(max)':>6} {'file ms':>8} {'(max)':>6}  target (median of "
+            f"{REPEATS})"
         )
         for q in r["queries"]:
             ok = q["bytes"] < 500_000 and max(q["http_ms"], q["file_ms"]) < 300
             out.append(
                 f"{q['query']:<16} {q['results']:>8,} {q['bytes'] / 1e3:>7.1f} "
                 f"{q['gzip_bytes'] / 1e3:>8.1f} {q['files']:>6} {q['http_ms']:>8.1f} "
-                f"{q['file_ms']:>8.1f}  <500 kB, <300 ms: {'ok' if ok else 'MISSED'}"
+                f"{q['http_max_ms']:>6.0f} {q['file_ms']:>8.1f} {q['file_max_ms']:>6.0f}  "
+                f"<500 kB, <300 ms: {'ok' if ok else 'MISSED'}"
             )
     return "\n".join(out)
 
