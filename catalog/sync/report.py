@@ -32,7 +32,12 @@ REPORT_VERSION = 1
 REPORTS_DIR = "reports"
 LATEST = "latest.json"
 KEEP = 200
-"""Timestamped reports kept; older ones are deleted (a report per run adds up)."""
+"""Timestamped reports kept at most; older ones are deleted (a report per run adds up)."""
+KEEP_BYTES = 512 << 20
+"""Older reports go once the newer ones fill this much: at 100,000 datasets one report is
+some 20 MB, and 200 of them would fill 4 GB."""
+KEEP_AT_LEAST = 5
+"""The newest reports kept whatever their size."""
 
 RepoStatus = Literal["ok", "unreachable", "denied", "misconfigured", "skipped"]
 """How looking at a whole repository went."""
@@ -257,11 +262,26 @@ def _link_latest(path: Path, latest: Path, raw: bytes) -> None:
     fsync_dir(latest.parent)
 
 
-def prune(folder: Path, keep: int = KEEP) -> None:
-    """Delete all but the newest ``keep`` timestamped reports in ``folder``."""
-    old = sorted(p for p in folder.glob("*.json") if p.name != LATEST)
-    for p in old[: max(len(old) - keep, 0)]:
-        p.unlink(missing_ok=True)
+def prune(folder: Path, keep: int = KEEP, budget: int = KEEP_BYTES) -> None:
+    """Keep the newest ``keep`` timestamped reports in ``folder`` that fit in ``budget``
+    bytes together (the newest ``KEEP_AT_LEAST`` always); delete the rest."""
+    reports = sorted(
+        (p for p in folder.glob("*.json") if p.name != LATEST), key=_report_order, reverse=True
+    )
+    used = 0
+    for n, p in enumerate(reports):
+        try:
+            used += p.stat().st_size
+        except FileNotFoundError:
+            continue
+        if n >= keep or (n >= KEEP_AT_LEAST and used > budget):
+            p.unlink(missing_ok=True)
+
+
+def _report_order(path: Path) -> tuple[str, int]:
+    # '20240501T120000Z-2' is the second report of that second: after the plain one.
+    stem, _, n = path.stem.partition("-")
+    return stem, int(n) if n.isdigit() else 1
 
 
 def load_latest(state_path: Path) -> SyncReport | None:

@@ -59,3 +59,24 @@ def test_old_reports_are_pruned(tmp_path: Path) -> None:
         "20240504T000000Z.json",
         "latest.json",
     ]
+
+
+def test_old_reports_go_once_the_newer_fill_the_budget(tmp_path: Path) -> None:
+    from catalog.sync.report import KEEP_AT_LEAST, prune
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    names = [f"202405{d:02d}T000000Z.json" for d in range(1, 11)]
+    names.insert(5, "20240505T000000Z-2.json")  # a second report in the same second
+    for name in names:
+        (folder / name).write_bytes(b"x" * 1000)
+    prune(folder, keep=200, budget=6500)  # room for six
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == sorted(names[-6:])
+    assert "20240505T000000Z-2.json" in kept  # the later of the two
+    assert "20240505T000000Z.json" not in kept
+    # Huge reports: the newest few stay all the same, so the site always has one to show.
+    for name in kept:
+        (folder / name).write_bytes(b"x" * 10_000)
+    prune(folder, keep=200, budget=1)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names[-KEEP_AT_LEAST:])
