@@ -14,6 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -21,9 +24,46 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
+FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+class _FloatTextKept(RoundTripConstructor):
+    """Remembers the text of each float it reads.
+
+    ruamel.yaml writes a float back from its value and a few format details, which changes
+    some that nobody edited: 12345678901234567890.5 becomes 12345678901234567168.0, 1_000.5
+    becomes 01000.5, 1e400 becomes .inf. An edit of another field must not touch them.
+    """
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        value = super().construct_yaml_float(node)
+        if not isinstance(value, ScalarFloat):  # .inf and .nan come back as plain floats
+            value = ScalarFloat(value)
+        value._catalog_text = node.value
+        return value
+
+
+_FloatTextKept.add_constructor(FLOAT_TAG, _FloatTextKept.construct_yaml_float)
+
+
+class _FloatTextWritten(RoundTripRepresenter):
+    """Writes a float read from the file with its text; a value set by an edit is a new
+    object, without that text, and is written from its value."""
+
+    def represent_scalar_float(self, data: Any) -> Any:
+        text = getattr(data, "_catalog_text", None)
+        if text is None:
+            return super().represent_scalar_float(data)
+        return self.represent_scalar(FLOAT_TAG, text, anchor=data.yaml_anchor(any=True))
+
+
+_FloatTextWritten.add_representer(ScalarFloat, _FloatTextWritten.represent_scalar_float)
+
 
 def _rt_yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
     rt = YAML(typ="rt")
+    rt.Constructor = _FloatTextKept
+    rt.Representer = _FloatTextWritten
     rt.preserve_quotes = True
     rt.width = 4096
     rt.indent(mapping=mapping, sequence=sequence, offset=offset)

@@ -150,6 +150,33 @@ def test_roundtrip_edit_keeps_comments_order_and_quotes() -> None:
     assert out == text.replace("protected: false", "protected: true") + "- c\n"
 
 
+FLOATS_AS_WRITTEN = [
+    "12345678901234567890.5",  # more digits than a double holds
+    "3.141592653589793238",
+    "123456789.123456789",
+    "1_000.5",
+    "1e400",  # beyond a double: infinity
+    "6.02214076E23",
+    "1.0e+20",
+    "2.50",
+    "-0.0",
+    ".5",
+    "1e-7",
+]
+
+
+def test_an_edit_leaves_the_text_of_untouched_floats_as_written() -> None:
+    lines = "".join(f"  f{n}: {v}\n" for n, v in enumerate(FLOATS_AS_WRITTEN))
+    text = f"kind: dataset\nqc: PASS\nmetadata:\n{lines}  anchored: &w 2.50\n  again: *w\n"
+
+    def edit(tree: Any) -> None:
+        tree["qc"] = "FAIL"
+        tree["metadata"]["f7"] = 0.25  # an edited float is written from its new value
+
+    out = roundtrip_edit(text, edit)
+    assert out == text.replace("qc: PASS", "qc: FAIL").replace("f7: 2.50", "f7: 0.25")
+
+
 def test_dump_new_uses_the_house_style_and_quotes_what_yaml_1_1_misreads() -> None:
     data = {"kind": "tag", "name": "no", "items": [{"a": 1, "at": "12:30"}], "when": "2024-01-05"}
     out = dump_new(data, "# h\n")
