@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarfloat import ScalarFloat
+from ruamel.yaml.scalarint import ScalarInt
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -25,14 +26,17 @@ from ruamel.yaml.scalarstring import (
 )
 
 FLOAT_TAG = "tag:yaml.org,2002:float"
+INT_TAG = "tag:yaml.org,2002:int"
 
 
 class _FloatTextKept(RoundTripConstructor):
-    """Remembers the text of each float it reads.
+    """Remembers the text of each float, and of each integer written unusually, it reads.
 
     ruamel.yaml writes a float back from its value and a few format details, which changes
     some that nobody edited: 12345678901234567890.5 becomes 12345678901234567168.0, 1_000.5
-    becomes 01000.5, 1e400 becomes .inf. An edit of another field must not touch them.
+    becomes 01000.5, 1e400 becomes .inf; and +5 becomes 5. An edit of another field must
+    not touch them. (Booleans and nulls are written in the canonical form, true and an empty
+    value: they cannot carry their text.)
     """
 
     def construct_yaml_float(self, node: Any) -> Any:
@@ -42,12 +46,21 @@ class _FloatTextKept(RoundTripConstructor):
         value._catalog_text = node.value
         return value
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        value = super().construct_yaml_int(node)
+        if type(value) in (int, ScalarInt) and node.value != str(value):  # +5, -0, 1_000
+            if type(value) is int:
+                value = ScalarInt(value)
+            value._catalog_text = node.value
+        return value
+
 
 _FloatTextKept.add_constructor(FLOAT_TAG, _FloatTextKept.construct_yaml_float)
+_FloatTextKept.add_constructor(INT_TAG, _FloatTextKept.construct_yaml_int)
 
 
 class _FloatTextWritten(RoundTripRepresenter):
-    """Writes a float read from the file with its text; a value set by an edit is a new
+    """Writes a number read from the file with its text; a value set by an edit is a new
     object, without that text, and is written from its value."""
 
     def represent_scalar_float(self, data: Any) -> Any:
@@ -56,8 +69,15 @@ class _FloatTextWritten(RoundTripRepresenter):
             return super().represent_scalar_float(data)
         return self.represent_scalar(FLOAT_TAG, text, anchor=data.yaml_anchor(any=True))
 
+    def represent_scalar_int(self, data: Any) -> Any:
+        text = getattr(data, "_catalog_text", None)
+        if text is None:
+            return super().represent_scalar_int(data)
+        return self.represent_scalar(INT_TAG, text, anchor=data.yaml_anchor(any=True))
+
 
 _FloatTextWritten.add_representer(ScalarFloat, _FloatTextWritten.represent_scalar_float)
+_FloatTextWritten.add_representer(ScalarInt, _FloatTextWritten.represent_scalar_int)
 
 
 def _rt_yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:

@@ -162,10 +162,15 @@ FLOATS_AS_WRITTEN = [
     "-0.0",
     ".5",
     "1e-7",
+    "+5",  # integers written unusually too
+    "-0",
+    "0x1F",
+    "1_000",
+    "007",
 ]
 
 
-def test_an_edit_leaves_the_text_of_untouched_floats_as_written() -> None:
+def test_an_edit_leaves_the_text_of_untouched_numbers_as_written() -> None:
     lines = "".join(f"  f{n}: {v}\n" for n, v in enumerate(FLOATS_AS_WRITTEN))
     text = f"kind: dataset\nqc: PASS\nmetadata:\n{lines}  anchored: &w 2.50\n  again: *w\n"
 
