@@ -134,6 +134,26 @@ def test_one_edit_rewrites_only_the_pages_that_show_it(make_catalog: MakeCatalog
     assert build_site(root).written == 0
 
 
+def test_a_damaged_build_state_makes_the_next_build_full(make_catalog: MakeCatalog) -> None:
+    import marshal
+
+    from catalog.publish import KNOWN_KEY
+    from catalog.publish.output import manifest_path
+
+    root = make_catalog({f"records/datasets/s2/{UUID2}.yaml": dataset(UUID2, "spikes.times2.npy")})
+    build_site(root)
+    manifest = manifest_path(root / ".catalog", (root / "_site").absolute())
+    state = marshal.loads(manifest.read_bytes())  # noqa: S302 - the build's own file
+    state["extra"][KNOWN_KEY] = ("not", "what", "a", "build", "leaves")
+    manifest.write_bytes(marshal.dumps(state))
+    path = root / "records/datasets/s1/spikes.times.npy.yaml"
+    path.write_text(path.read_text() + "qc: FAIL\n")
+    again = build_site(root)
+    assert again.full  # what it knew of the datasets is unreadable: nothing is trusted
+    assert "FAIL" in (root / "_site" / record_page("dataset", UUID1)).read_text()
+    assert not build_site(root).full
+
+
 def read_written(root: Path, n: int) -> set[str]:
     """The site paths written most recently (the n newest files)."""
     files = [p for p in (root / "_site").rglob("*") if p.is_file()]
