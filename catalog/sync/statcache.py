@@ -98,6 +98,7 @@ class StatCache:
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
         for attempt in (1, 2):
+            db: sqlite3.Connection | None = None
             try:
                 db = sqlite3.connect(path, isolation_level=None, timeout=30)
                 db.execute("PRAGMA journal_mode=WAL")
@@ -105,6 +106,8 @@ class StatCache:
                 db.executescript(_SCHEMA)
                 return db
             except sqlite3.DatabaseError as exc:
+                if db is not None:
+                    db.close()  # else the damaged file stays open for the process's life
                 if attempt == 2:
                     raise
                 # A damaged cache only costs re-hashing: keep it aside for a post-mortem.

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,8 @@ class Catalog:
         path = self.root / ".catalog" / "service.sqlite"
         if not path.exists():
             return []
-        with sqlite3.connect(path) as c:
+        # closing(): sqlite3's own context manager ends the transaction, not the connection.
+        with closing(sqlite3.connect(path)) as c:
             return c.execute("SELECT id, worker, key, state FROM reports ORDER BY id").fetchall()
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,8 @@ def _db(root: Path) -> Path:
 def test_a_corrupt_row_is_a_miss(sync_catalog: MakeSyncCatalog) -> None:
     cat = sync_catalog({f"s{i}/spikes.times.npy": A for i in range(4)})
     cat.sync()
-    with sqlite3.connect(_db(cat.root)) as db:
+    # closing(): sqlite3's own context manager commits; it does not close the connection.
+    with closing(sqlite3.connect(_db(cat.root))) as db, db:
         db.execute("UPDATE files SET digest = 'not hex' WHERE path = 's0/spikes.times.npy'")
         db.execute("UPDATE files SET size = 'ten' WHERE path = 's1/spikes.times.npy'")
         db.execute("UPDATE files SET version = 99 WHERE path = 's2/spikes.times.npy'")
@@ -45,7 +47,12 @@ def test_a_damaged_cache_file_is_replaced(sync_catalog: MakeSyncCatalog) -> None
         _db(cat.root).with_name(FILE_NAME + side).unlink(missing_ok=True)
     outcome = cat.sync()
     assert outcome.counters.hashed_files == 1
-    assert _db(cat.root).with_name(FILE_NAME + ".corrupt").exists()
+    corrupt = _db(cat.root).with_name(FILE_NAME + ".corrupt")
+    assert corrupt.exists()
+    # Set aside and closed: a long-running service must not hold it open.
+    if Path("/proc/self/fd").is_dir():
+        held = {os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")}
+        assert os.path.realpath(corrupt) not in held
 
 
 def test_a_file_changed_while_hashed_is_reported_not_recorded(
@@ -78,13 +85,13 @@ def test_a_file_changed_while_hashed_is_reported_not_recorded(
         "changed while it was being hashed; hash again later",
     )
     assert outcome.changes == []
-    with sqlite3.connect(_db(cat.root)) as db:
+    with closing(sqlite3.connect(_db(cat.root))) as db:
         assert db.execute("SELECT count(*) FROM files").fetchone() == (0,)
 
 
 def _checkpointed(root: Path) -> set[str]:
     try:
-        with sqlite3.connect(f"file:{_db(root)}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"file:{_db(root)}?mode=ro", uri=True)) as db:
             return {r[0] for r in db.execute("SELECT path FROM full_done")}
     except sqlite3.Error:
         return set()
