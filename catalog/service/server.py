@@ -30,6 +30,9 @@ def make_server(app: Flask, settings: ServiceSettings, *, port: int | None = Non
         max_request_header_size=settings.max_header_bytes,
         channel_timeout=settings.channel_timeout_s,
         connection_limit=max(100, settings.threads * 16),
+        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more, and
+        # a long-running service holding many files would see waitress close its listener.
+        asyncore_use_poll=True,
         # Tracebacks go to the log, never to clients.
         expose_tracebacks=False,
         clear_untrusted_proxy_headers=True,
@@ -63,10 +66,12 @@ def stop_server(server: Any) -> None:
         log.warning("waitress trigger unusable (%s); closing connections directly", exc)
         close_all()
         # The trigger's own close stopped at its dead pipe; release the loop's copy of it.
-        try:
-            server.trigger.socket.close()
-        except OSError:
-            pass
+        leftover = getattr(server.trigger, "socket", None)  # None once fully closed
+        if leftover is not None:
+            try:
+                leftover.close()
+            except OSError:
+                pass
 
 
 class ServerThread:
