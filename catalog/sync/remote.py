@@ -7,7 +7,9 @@ fsspec's ``FSSPEC_S3_*``), never from records. A URL carrying a password is refu
 S3 lists a whole prefix in a few paginated calls; an object uploaded in one part has its md5
 as ETag, which verifies md5 datasets without a download. A multipart ETag (``…-N``) is not an
 md5 and is never used as one. HTTP cannot list: each file is asked for by HEAD, 404 is
-missing, 401/403 and 5xx are "could not look".
+missing, 401/403 and 5xx are "could not look". SFTP (``sftp://[user@]host[:port]/folder``,
+paramiko) logs in with the ssh keys or agent of ``~/.ssh``, as ``ssh`` does; a refused login is
+"denied", a server that does not answer "unreachable".
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
+import weakref
 from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
@@ -38,6 +42,11 @@ def repository_status(exc: BaseException) -> RepoStatus:
     status = getattr(exc, "status", None)
     if type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
         return "misconfigured"  # botocore: no keys in the environment or ~/.aws
+    if str(exc) == "No authentication methods available":
+        return "misconfigured"  # paramiko: no key in ~/.ssh and no agent
+    kinds = {c.__name__ for c in type(exc).__mro__}
+    if "AuthenticationException" in kinds or "BadHostKeyException" in kinds:
+        return "denied"  # paramiko: the server refused our key, or its key changed
     if isinstance(exc, PermissionError) or status in (401, 403):
         return "denied"
     if isinstance(exc, ImportError | ValueError | FileNotFoundError):
@@ -103,7 +112,8 @@ class FsspecStorage(Storage):
         out = Listing()
         cut = len(self.root) + 1
         for name, info in found.items():
-            if info.get("type") == "directory" or name.endswith("/"):
+            # A link's entry describes the link, not its target: stat'ed one by one instead.
+            if info.get("type") in ("directory", "link") or name.endswith("/"):
                 continue
             if name.rpartition("/")[2].startswith(TEMP_PREFIX):
                 out.leftovers.append(name[cut:])
@@ -278,6 +288,64 @@ class HttpStorage(FsspecStorage):
         raise StorageError(self.name, "HTTP repositories are read-only")
 
 
+class SftpStorage(FsspecStorage):
+    """A folder on an SSH server: ``sftp://[user@]host[:port]/folder``.
+
+    SFTP lists one folder per request and has no inode or ETag: a file's identity is its
+    mtime (whole seconds, as HTTP's Last-Modified). One connection serves every thread, one
+    request at a time: paramiko's SFTP client is not thread-safe.
+    """
+
+    workers = 1
+
+    def __init__(self, repository: Repository, fs: Any, root: str) -> None:
+        super().__init__(repository, fs, root)
+        self._lock = threading.RLock()
+        weakref.finalize(self, fs.client.close)  # the SSH connection ends with the storage
+
+    def _stat(self, info: dict[str, Any]) -> Stat:
+        base = super()._stat(info)
+        return Stat(base.size, base.mtime_ns, f"mtime:{base.mtime_ns}")
+
+    def _root(self) -> dict[str, Any]:
+        info = self._info(self.root or "/")
+        if info.get("type") != "directory":
+            raise NotADirectoryError(f"{self.root} is not a folder")
+        return info
+
+    def probe(self) -> None:
+        """The root folder must exist (a wrong path is not "every file missing")."""
+        try:
+            self._root()
+        except FileNotFoundError:
+            raise LookError(
+                self.name, "unreachable", f"folder {self.root} does not exist on the server"
+            ) from None
+        except NotADirectoryError as exc:
+            raise LookError(self.name, "misconfigured", str(exc)) from None
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc, f"cannot reach {self.repository.url}") from None
+
+    def still_there(self) -> bool:
+        """True while the root folder still answers."""
+        try:
+            with self._lock:
+                self._root()
+        except Exception:  # noqa: BLE001
+            return False
+        return True
+
+    def stat(self, relative_path: str) -> Stat:
+        """The server's stat of one file (links followed, by the server)."""
+        with self._lock:
+            return super().stat(relative_path)
+
+    def digest(self, relative_path: str, algorithm: str, expected: Stat) -> HashResult:
+        """Download and hash, holding the connection for the whole file."""
+        with self._lock:
+            return super().digest(relative_path, algorithm, expected)
+
+
 def _max_attempts() -> int:
     # botocore's own variable; its default (5 tries with back-off) is slow to give up.
     try:
@@ -340,14 +408,27 @@ def open_remote(repository: Repository) -> Storage:
                 repository.name, "misconfigured", "S3 needs s3fs: pip install 'catalog[s3]'"
             ) from None
         return S3Storage(repository, fs, root)
+    options: dict[str, Any] = {"host": parts.hostname, "port": parts.port}
+    if scheme == "sftp":
+        if not parts.hostname:
+            raise LookError(repository.name, "misconfigured", f"no host in {url!r}")
+        options["timeout"] = CONNECT_TIMEOUT
+    options = {k: v for k, v in options.items() if v}
+    if parts.username:
+        options["username"] = parts.username
     try:
-        options = {k: v for k, v in {"host": parts.hostname, "port": parts.port}.items() if v}
-        if parts.username:
-            options["username"] = parts.username
+        # SFTP connects and logs in here: a failure is "could not look", never a traceback.
         fs = fsspec.filesystem(scheme, skip_instance_cache=True, **options)
-    except (ImportError, ValueError) as exc:
+    except ImportError as exc:
+        hint = "SFTP needs paramiko: pip install 'catalog[sftp]'" if scheme == "sftp" else exc
         raise LookError(
-            repository.name, "misconfigured", f"cannot open {scheme}:// storage: {exc}"
+            repository.name, "misconfigured", f"cannot open {scheme}:// storage: {hint}"
         ) from None
-    root = parts.path if scheme == "sftp" else f"{parts.netloc}{parts.path}"
-    return FsspecStorage(repository, fs, root)
+    except Exception as exc:  # noqa: BLE001
+        raise LookError(
+            repository.name, repository_status(exc), f"cannot reach {url}: {file_error(exc)}"
+        ) from None
+    if scheme == "sftp":
+        fs.ftp.get_channel().settimeout(READ_TIMEOUT)  # a server that stops answering
+        return SftpStorage(repository, fs, parts.path)
+    return FsspecStorage(repository, fs, f"{parts.netloc}{parts.path}")

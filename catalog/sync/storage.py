@@ -132,6 +132,8 @@ def file_error(exc: BaseException) -> str:
         return "symlink loop"
     if isinstance(exc, PathRefused):
         return f"refused: {exc.why}"
+    if isinstance(exc, TimeoutError):
+        return "timed out: no answer"  # its text is often empty (socket, asyncio)
     status = getattr(exc, "status", None)
     if isinstance(status, int):
         return f"HTTP {status}" + (" (permission denied)" if status in (401, 403) else "")

@@ -1,7 +1,8 @@
-"""Catalogs with real data files, and real storage servers on 127.0.0.1 (S3 and HTTP)."""
+"""Catalogs with real data files, and real storage servers on 127.0.0.1 (S3, HTTP, SFTP)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import http.server
 import os
@@ -11,7 +12,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,17 +162,36 @@ def repository_yaml(name: str, type_: str, url: str, **fields: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def remote_catalog(
+    sync_catalog: MakeSyncCatalog, type_: str, url: str, rels: Iterable[str], content: bytes
+) -> Cat:
+    """Datasets (one per path in ``rels``) whose only copy, ``exists: true``, is in the
+    repository 'far' at ``url``."""
+    records = {rel: dataset_yaml(rel, content, copies={"far": True}) for rel in rels}
+    extra = {"records/repositories/far.yaml": repository_yaml("far", type_, url)}
+    return sync_catalog({}, records=records, extra=extra)
+
+
+def nothing_flipped(outcome: SyncOutcome, status: str, repo: str = "far") -> None:
+    """The repository got ``status``, every copy is unreachable, no record changes, exit 0."""
+    assert outcome.report.repositories[repo].status == status
+    assert {f.status for f in outcome.report.files} == {"unreachable"}
+    assert outcome.changes == []
+    assert not outcome.failed
+
+
 # ---------------------------------------------------------------- S3 (moto server)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (free when this returns)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 def _start_moto(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **env_extra}
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -274,3 +295,142 @@ def http_server(tmp_path: Path) -> Iterator[tuple[str, Path, Any]]:
     yield f"http://127.0.0.1:{server.server_address[1]}", folder, server
     server.shutdown()
     server.server_close()
+
+
+# ---------------------------------------------------------------- SFTP (asyncssh)
+
+
+def _asyncssh() -> Any:
+    """asyncssh, imported past the DSA deprecation warning that its import raises with
+    recent cryptography (warnings are errors in the tests)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="DSA is deprecated")
+        import asyncssh
+    return asyncssh
+
+
+def ssh_key() -> Any:
+    """A new Ed25519 private key (an asyncssh key)."""
+    return _asyncssh().generate_private_key("ssh-ed25519")
+
+
+def _sftp_session(root: Path, calls: list[tuple[str, str]], release: asyncio.Event) -> Any:
+    """An asyncssh SFTP session class chrooted to ``root`` that logs listings and opens in
+    ``calls``, answers "permission denied" for any path with a 'secret' segment, and stops
+    answering (until ``release``) when asked to read a file in a 'stall' folder."""
+    asyncssh = _asyncssh()
+
+    class Session(asyncssh.SFTPServer):
+        def __init__(self, chan: Any) -> None:
+            super().__init__(chan, chroot=os.fsencode(root))
+
+        def map_path(self, path: bytes) -> bytes:
+            if b"secret" in path.split(b"/"):
+                raise asyncssh.SFTPPermissionDenied("permission denied")
+            return super().map_path(path)
+
+        async def scandir(self, path: bytes) -> AsyncIterator[Any]:
+            calls.append(("list", path.decode()))
+            async for name in super().scandir(path):
+                yield name
+
+        def open(self, path: bytes, pflags: int, attrs: Any) -> Any:
+            calls.append(("open", path.decode()))
+            return super().open(path, pflags, attrs)
+
+        async def read(self, file_obj: Any, offset: int, size: int) -> bytes:
+            if "stall" in Path(os.fsdecode(file_obj.name)).parts:
+                await release.wait()  # requests are served in order: the session hangs
+            return super().read(file_obj, offset, size)  # type: ignore[no-any-return]
+
+    return Session
+
+
+@dataclass
+class SftpServer:
+    """A real SFTP server (asyncssh, on its own event loop thread) on 127.0.0.1.
+
+    ``folder`` is its "/"; it lets in only the key the fixture writes to ``~/.ssh/id_ed25519``
+    under the test's HOME, where ssh clients look for it. ``calls`` logs
+    what clients asked for (("list", folder), ("open", file)); ``connections`` every SSH
+    connection it accepted. A path with a 'secret' segment is "permission denied"; reading a
+    file in a 'stall' folder never gets an answer.
+    """
+
+    port: int
+    folder: Path
+    calls: list[tuple[str, str]]
+    connections: list[Any]
+    loop: asyncio.AbstractEventLoop
+    acceptor: Any
+    release: asyncio.Event
+
+    def url(self, path: str = "/data") -> str:
+        """The repository URL of ``path`` on this server (user 'tester')."""
+        return f"sftp://tester@127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        """Stop listening and drop every open connection: the server went away."""
+
+        async def close() -> None:
+            self.release.set()
+            self.acceptor.close()
+            for conn in self.connections:
+                conn.abort()
+            await self.acceptor.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(30)
+
+
+def write_ssh_key(key: Any) -> Path:
+    """Write ``key`` (an asyncssh private key) as ``~/.ssh/id_ed25519``, mode 0600."""
+    ssh = Path.home() / ".ssh"
+    ssh.mkdir(mode=0o700, exist_ok=True)
+    path = ssh / "id_ed25519"
+    path.write_bytes(key.export_private_key("openssh"))
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def sftp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SftpServer]:
+    """An SFTP server serving ``tmp_path/sftp`` as "/", and the client's key in ~/.ssh."""
+    asyncssh = _asyncssh()
+
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)  # no agent: the key in ~/.ssh only
+    folder = tmp_path / "sftp"
+    folder.mkdir()
+    client_key = ssh_key()
+    write_ssh_key(client_key)
+    calls: list[tuple[str, str]] = []
+    connections: list[Any] = []
+    release = asyncio.Event()
+
+    class Server(asyncssh.SSHServer):
+        def connection_made(self, conn: Any) -> None:
+            connections.append(conn)
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def listen() -> Any:
+        return await asyncssh.listen(
+            host="127.0.0.1",
+            port=0,
+            server_factory=Server,
+            server_host_keys=[ssh_key()],
+            authorized_client_keys=asyncssh.import_authorized_keys(
+                client_key.export_public_key().decode()
+            ),
+            sftp_factory=_sftp_session(folder, calls, release),
+            config=[],
+        )
+
+    acceptor = asyncio.run_coroutine_threadsafe(listen(), loop).result(30)
+    server = SftpServer(acceptor.get_port(), folder, calls, connections, loop, acceptor, release)
+    yield server
+    server.stop()
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(30)
+    loop.close()

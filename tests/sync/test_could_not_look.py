@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.sync.conftest import Cat, MakeSyncCatalog, S3Bucket, dataset_yaml, repository_yaml
+from tests.sync.conftest import (
+    Cat,
+    MakeSyncCatalog,
+    S3Bucket,
+    dataset_yaml,
+    free_port,
+    nothing_flipped,
+    remote_catalog,
+    repository_yaml,
+)
 
 A = b"some bytes" * 8
 FILES = {f"s{i}/spikes.times.npy": A for i in range(3)}
@@ -21,22 +29,7 @@ FILES = {f"s{i}/spikes.times.npy": A for i in range(3)}
 
 def _remote_catalog(sync_catalog: MakeSyncCatalog, type_: str, url: str) -> Cat:
     """Datasets whose only copy (exists: true) is in repository 'far' at ``url``."""
-    records = {rel: dataset_yaml(rel, A, copies={"far": True}) for rel in FILES}
-    extra = {"records/repositories/far.yaml": repository_yaml("far", type_, url)}
-    return sync_catalog({}, records=records, extra=extra)
-
-
-def _nothing_flipped(cat: Cat, outcome: Any, status: str, repo: str = "far") -> None:
-    assert outcome.report.repositories[repo].status == status
-    assert {f.status for f in outcome.report.files} == {"unreachable"}
-    assert outcome.changes == []
-    assert not outcome.failed
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again when the block ends
+    return remote_catalog(sync_catalog, type_, url, FILES, A)
 
 
 # ---------------------------------------------------------------- local
@@ -50,7 +43,7 @@ def test_local_root_gone_or_empty_flips_nothing(sync_catalog: MakeSyncCatalog, h
     if how == "empty":  # an unmounted disk leaves an empty mount point
         cat.data.mkdir()
     outcome = cat.sync()
-    _nothing_flipped(cat, outcome, "unreachable", "local-main")
+    nothing_flipped(outcome, "unreachable", "local-main")
     assert cat.records_snapshot() == before
 
 
@@ -111,17 +104,17 @@ def test_permission_denied_root_and_folder_flip_nothing(sync_catalog: MakeSyncCa
 def test_s3_endpoint_down_flips_nothing(
     sync_catalog: MakeSyncCatalog, s3_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     cat = _remote_catalog(sync_catalog, "s3", "s3://some-bucket/data")
     before = cat.records_snapshot()
-    _nothing_flipped(cat, cat.sync(), "unreachable")
+    nothing_flipped(cat.sync(), "unreachable")
     assert cat.records_snapshot() == before
 
 
 def test_s3_missing_bucket_is_misconfigured(sync_catalog: MakeSyncCatalog, s3_env: str) -> None:
     cat = _remote_catalog(sync_catalog, "s3", "s3://no-such-bucket-here/data")
     outcome = cat.sync()
-    _nothing_flipped(cat, outcome, "misconfigured")
+    nothing_flipped(outcome, "misconfigured")
     assert (
         "bucket 'no-such-bucket-here' does not exist" in outcome.report.repositories["far"].message
     )
@@ -135,13 +128,13 @@ def test_s3_access_denied_flips_nothing(
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_strict_server)  # refuses the test keys
     cat = _remote_catalog(sync_catalog, "s3", "s3://any-bucket/data")
-    _nothing_flipped(cat, cat.sync(), "denied")
+    nothing_flipped(cat.sync(), "denied")
 
 
 def test_s3_empty_prefix_flips_nothing(sync_catalog: MakeSyncCatalog, bucket: S3Bucket) -> None:
     cat = _remote_catalog(sync_catalog, "s3", f"s3://{bucket.name}/wrong-prefix")
     outcome = cat.sync()
-    _nothing_flipped(cat, outcome, "unreachable")
+    nothing_flipped(outcome, "unreachable")
     assert "is empty but records expect 3 file(s)" in outcome.report.repositories["far"].message
 
 
@@ -149,8 +142,8 @@ def test_s3_empty_prefix_flips_nothing(sync_catalog: MakeSyncCatalog, bucket: S3
 
 
 def test_http_server_down_flips_nothing(sync_catalog: MakeSyncCatalog) -> None:
-    cat = _remote_catalog(sync_catalog, "http", f"http://127.0.0.1:{_closed_port()}/data")
-    _nothing_flipped(cat, cat.sync(), "unreachable")
+    cat = _remote_catalog(sync_catalog, "http", f"http://127.0.0.1:{free_port()}/data")
+    nothing_flipped(cat.sync(), "unreachable")
 
 
 def test_http_5xx_everywhere_flips_nothing(sync_catalog: MakeSyncCatalog, http_server: Any) -> None:
@@ -158,7 +151,7 @@ def test_http_5xx_everywhere_flips_nothing(sync_catalog: MakeSyncCatalog, http_s
     server.broken = True
     cat = _remote_catalog(sync_catalog, "http", url)
     before = cat.records_snapshot()
-    _nothing_flipped(cat, cat.sync(), "unreachable")
+    nothing_flipped(cat.sync(), "unreachable")
     assert cat.records_snapshot() == before
 
 
@@ -186,7 +179,7 @@ def test_http_all_denied_is_a_denied_repository(
 ) -> None:
     url, _, _ = http_server
     cat = _remote_catalog(sync_catalog, "http", url + "/secret")
-    _nothing_flipped(cat, cat.sync(), "denied")
+    nothing_flipped(cat.sync(), "denied")
 
 
 def test_s3_without_credentials_is_misconfigured(
@@ -197,5 +190,5 @@ def test_s3_without_credentials_is_misconfigured(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance credentials either
     cat = _remote_catalog(sync_catalog, "s3", "s3://some-bucket/data")
     outcome = cat.sync()
-    _nothing_flipped(cat, outcome, "misconfigured")
+    nothing_flipped(outcome, "misconfigured")
     assert "Unable to locate credentials" in outcome.report.repositories["far"].message
