@@ -37,13 +37,48 @@ CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 
 
+KNOWN_HOSTS = ("~/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts")
+"""Where an SSH server's host key must be found, as ssh itself looks."""
+
+
+def _known_hosts_only() -> Any:
+    """A paramiko host key policy that trusts only the keys in the known_hosts files.
+
+    fsspec's default accepts any key on first contact: whoever answered in the server's
+    place could then make every copy look missing.
+    """
+    import paramiko  # type: ignore[import-untyped]
+
+    class KnownHostsOnly(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
+        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+            known = paramiko.HostKeys()
+            for name in KNOWN_HOSTS:
+                path = os.path.expanduser(name)
+                if os.path.isfile(path):
+                    try:
+                        known.load(path)
+                    except (OSError, paramiko.SSHException):
+                        continue
+            if known.check(hostname, key):
+                return
+            expected = known.lookup(hostname)
+            if expected:
+                raise paramiko.BadHostKeyException(hostname, key, next(iter(expected.values())))
+            raise paramiko.SSHException(
+                f"unknown host key for {hostname}: add the server's key to ~/.ssh/known_hosts "
+                "(ssh once by hand, or ssh-keyscan and check it)"
+            )
+
+    return KnownHostsOnly()
+
+
 def repository_status(exc: BaseException) -> RepoStatus:
     """How a failure to look at a whole repository is reported (never as missing files)."""
     status = getattr(exc, "status", None)
     if type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
         return "misconfigured"  # botocore: no keys in the environment or ~/.aws
-    if str(exc) == "No authentication methods available":
-        return "misconfigured"  # paramiko: no key in ~/.ssh and no agent
+    if str(exc) == "No authentication methods available" or str(exc).startswith("unknown host key"):
+        return "misconfigured"  # paramiko: no key in ~/.ssh and no agent; host not known
     kinds = {c.__name__ for c in type(exc).__mro__}
     if "AuthenticationException" in kinds or "BadHostKeyException" in kinds:
         return "denied"  # paramiko: the server refused our key, or its key changed
@@ -417,6 +452,8 @@ def open_remote(repository: Repository) -> Storage:
     if parts.username:
         options["username"] = parts.username
     try:
+        if scheme == "sftp":
+            options["host_key_policy"] = _known_hosts_only()
         # SFTP connects and logs in here: a failure is "could not look", never a traceback.
         fs = fsspec.filesystem(scheme, skip_instance_cache=True, **options)
     except ImportError as exc:

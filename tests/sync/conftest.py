@@ -351,7 +351,8 @@ class SftpServer:
     """A real SFTP server (asyncssh, on its own event loop thread) on 127.0.0.1.
 
     ``folder`` is its "/"; it lets in only the key the fixture writes to ``~/.ssh/id_ed25519``
-    under the test's HOME, where ssh clients look for it. ``calls`` logs
+    under the test's HOME, where ssh clients look for it, and its own host key is in
+    ``~/.ssh/known_hosts`` there. ``calls`` logs
     what clients asked for (("list", folder), ("open", file)); ``connections`` every SSH
     connection it accepted. A path with a 'secret' segment is "permission denied"; reading a
     file in a 'stall' folder never gets an answer.
@@ -392,6 +393,13 @@ def write_ssh_key(key: Any) -> Path:
     return path
 
 
+def write_known_host(port: int, key: Any) -> None:
+    """Put ``key`` in ~/.ssh/known_hosts as 127.0.0.1:``port``'s host key (replacing any)."""
+    public = key.export_public_key("openssh").decode().split()[:2]
+    line = f"[127.0.0.1]:{port} {' '.join(public)}\n"
+    (Path.home() / ".ssh" / "known_hosts").write_text(line)
+
+
 @pytest.fixture
 def sftp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SftpServer]:
     """An SFTP server serving ``tmp_path/sftp`` as "/", and the client's key in ~/.ssh."""
@@ -402,6 +410,7 @@ def sftp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sft
     folder.mkdir()
     client_key = ssh_key()
     write_ssh_key(client_key)
+    host_key = ssh_key()
     calls: list[tuple[str, str]] = []
     connections: list[Any] = []
     release = asyncio.Event()
@@ -419,7 +428,7 @@ def sftp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sft
             host="127.0.0.1",
             port=0,
             server_factory=Server,
-            server_host_keys=[ssh_key()],
+            server_host_keys=[host_key],
             authorized_client_keys=asyncssh.import_authorized_keys(
                 client_key.export_public_key().decode()
             ),
@@ -429,6 +438,7 @@ def sftp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sft
 
     acceptor = asyncio.run_coroutine_threadsafe(listen(), loop).result(30)
     server = SftpServer(acceptor.get_port(), folder, calls, connections, loop, acceptor, release)
+    write_known_host(server.port, host_key)
     yield server
     server.stop()
     loop.call_soon_threadsafe(loop.stop)

@@ -32,6 +32,7 @@ from tests.sync.conftest import (
     record_file,
     remote_catalog,
     ssh_key,
+    write_known_host,
     write_ssh_key,
 )
 
@@ -280,6 +281,31 @@ def test_sftp_wrong_folder_flips_nothing(
 
 
 # ---------------------------------------------------------------- configuration
+
+
+def test_sftp_server_with_an_unknown_host_key_flips_nothing(
+    sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
+) -> None:
+    # Whoever answers in the server's place must not be able to make copies look missing.
+    cat = _catalog(sync_catalog, sftp_server, FILES)
+    for rel in FILES:
+        _put(sftp_server, rel)
+    (Path.home() / ".ssh" / "known_hosts").unlink()
+    outcome = cat.sync()
+    nothing_flipped(outcome, "misconfigured")
+    assert "known_hosts" in outcome.report.repositories["far"].message
+
+
+def test_sftp_server_whose_host_key_changed_flips_nothing(
+    sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
+) -> None:
+    cat = _catalog(sync_catalog, sftp_server, FILES)
+    for rel in FILES:
+        _put(sftp_server, rel)
+    write_known_host(sftp_server.port, ssh_key())  # not the key the server shows
+    outcome = cat.sync()
+    nothing_flipped(outcome, "denied")
+    assert "BadHostKey" in outcome.report.repositories["far"].message
 
 
 def test_sftp_url_with_a_password_is_refused_before_connecting(
