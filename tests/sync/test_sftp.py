@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,14 @@ def _catalog(
 ) -> Cat:
     """Datasets of content A whose only copy (exists: true) is at ``path`` on the server."""
     return remote_catalog(sync_catalog, "sftp", server.url(path), rels, A)
+
+
+def _served(sync_catalog: MakeSyncCatalog, server: SftpServer, rels: list[str]) -> Cat:
+    """``_catalog`` with every copy on the server, as recorded."""
+    cat = _catalog(sync_catalog, server, rels)
+    for rel in rels:
+        _put(server, rel)
+    return cat
 
 
 def _statuses(cat: Cat, **options: object) -> dict[str, tuple[str, str]]:
@@ -98,9 +107,7 @@ def test_sftp_lists_each_folder_once_and_a_warm_run_reads_nothing(
     sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
 ) -> None:
     rels = [f"s{i}/d{j}/spikes.times.npy" for i in range(3) for j in range(2)]
-    cat = _catalog(sync_catalog, sftp_server, rels)
-    for rel in rels:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, rels)
     folders = {"/data", *(f"/data/s{i}" for i in range(3))}
     folders |= {f"/data/s{i}/d{j}" for i in range(3) for j in range(2)}
 
@@ -132,9 +139,7 @@ def test_sftp_hash_threads_share_one_connection(
     monkeypatch.setattr(remote, "READ_TIMEOUT", 5.0)  # a tangled connection fails, not hangs
     monkeypatch.setattr(hashing, "BATCH_FILES", 1)  # one file per batch: all threads busy
     rels = [f"s{i}/spikes.times.npy" for i in range(24)]
-    cat = _catalog(sync_catalog, sftp_server, rels)
-    for rel in rels:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, rels)
     found = _statuses(cat, workers=8)
     assert set(found.values()) == {("verified", "")}
 
@@ -172,9 +177,7 @@ def test_sftp_server_down_flips_nothing(sync_catalog: MakeSyncCatalog) -> None:
 def test_sftp_server_stopped_flips_nothing(
     sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
 ) -> None:
-    cat = _catalog(sync_catalog, sftp_server, FILES)
-    for rel in FILES:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, FILES)
     assert {s for s, _ in _statuses(cat).values()} == {"verified"}
     before = cat.records_snapshot()
     sftp_server.stop()
@@ -186,9 +189,7 @@ def test_sftp_folder_vanishing_mid_run_flips_nothing(
     sync_catalog: MakeSyncCatalog, sftp_server: SftpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rels = [f"s{i}/spikes.times.npy" for i in range(5)]
-    cat = _catalog(sync_catalog, sftp_server, rels)
-    for rel in rels:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, rels)
     before = cat.records_snapshot()
     monkeypatch.setattr(hashing, "BATCH_FILES", 1)  # progress after every file
     data = sftp_server.folder / "data"
@@ -209,9 +210,7 @@ def test_sftp_a_server_that_stops_answering_flips_nothing(
 ) -> None:
     monkeypatch.setattr(remote, "READ_TIMEOUT", 0.5)
     rels = [f"stall/{rel}" for rel in FILES]
-    cat = _catalog(sync_catalog, sftp_server, rels)
-    for rel in rels:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, rels)
     before = cat.records_snapshot()
     outcomes: list[SyncOutcome] = []  # the first read never gets an answer, nor anything after
     runner = threading.Thread(target=lambda: outcomes.append(cat.sync()), daemon=True)
@@ -226,9 +225,7 @@ def test_sftp_a_server_that_stops_answering_flips_nothing(
 def test_sftp_refused_login_flips_nothing(
     sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
 ) -> None:
-    cat = _catalog(sync_catalog, sftp_server, FILES)
-    for rel in FILES:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, FILES)
     before = cat.records_snapshot()
     write_ssh_key(ssh_key())  # a key the server refuses
     outcome = cat.sync()
@@ -256,9 +253,7 @@ def test_sftp_denied_folder_and_denied_root_flip_nothing(
     sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
 ) -> None:
     rels = ["ok/spikes.times.npy", "secret/spikes.times.npy", "secret/deep/spikes.times.npy"]
-    cat = _catalog(sync_catalog, sftp_server, rels)
-    for rel in rels:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, rels)
     before = cat.records_snapshot()
     assert _statuses(cat) == {
         "ok/spikes.times.npy": ("verified", ""),
@@ -283,29 +278,32 @@ def test_sftp_wrong_folder_flips_nothing(
 # ---------------------------------------------------------------- configuration
 
 
-def test_sftp_server_with_an_unknown_host_key_flips_nothing(
-    sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
+def _forget_host(server: SftpServer) -> None:
+    (Path.home() / ".ssh" / "known_hosts").unlink()
+
+
+def _other_host_key(server: SftpServer) -> None:
+    write_known_host(server.port, ssh_key())  # not the key the server shows
+
+
+@pytest.mark.parametrize(
+    ("known_hosts", "status", "says"),
+    [(_forget_host, "misconfigured", "known_hosts"), (_other_host_key, "denied", "BadHostKey")],
+    ids=["unknown host key", "changed host key"],
+)
+def test_sftp_server_not_known_by_its_host_key_flips_nothing(
+    sync_catalog: MakeSyncCatalog,
+    sftp_server: SftpServer,
+    known_hosts: Callable[[SftpServer], None],
+    status: str,
+    says: str,
 ) -> None:
     # Whoever answers in the server's place must not be able to make copies look missing.
-    cat = _catalog(sync_catalog, sftp_server, FILES)
-    for rel in FILES:
-        _put(sftp_server, rel)
-    (Path.home() / ".ssh" / "known_hosts").unlink()
+    cat = _served(sync_catalog, sftp_server, FILES)
+    known_hosts(sftp_server)
     outcome = cat.sync()
-    nothing_flipped(outcome, "misconfigured")
-    assert "known_hosts" in outcome.report.repositories["far"].message
-
-
-def test_sftp_server_whose_host_key_changed_flips_nothing(
-    sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
-) -> None:
-    cat = _catalog(sync_catalog, sftp_server, FILES)
-    for rel in FILES:
-        _put(sftp_server, rel)
-    write_known_host(sftp_server.port, ssh_key())  # not the key the server shows
-    outcome = cat.sync()
-    nothing_flipped(outcome, "denied")
-    assert "BadHostKey" in outcome.report.repositories["far"].message
+    nothing_flipped(outcome, status)
+    assert says in outcome.report.repositories["far"].message
 
 
 def test_sftp_url_with_a_password_is_refused_before_connecting(
@@ -335,9 +333,7 @@ def test_sftp_without_paramiko_names_the_extra(
 def test_sftp_connection_is_closed_after_the_run(
     sync_catalog: MakeSyncCatalog, sftp_server: SftpServer
 ) -> None:
-    cat = _catalog(sync_catalog, sftp_server, FILES)
-    for rel in FILES:
-        _put(sftp_server, rel)
+    cat = _served(sync_catalog, sftp_server, FILES)
     cat.sync()
     assert sftp_server.connections
     gc.collect()
