@@ -126,7 +126,7 @@ def _shas(site: Site) -> frozenset[str]:
 
 def _reach(site: Site, changed: list[Entry], then: list[Row], gone: list[str]) -> set[str]:
     """Uuids of the datasets whose pages may show a changed or removed one."""
-    out: set[str] = set(gone)
+    out: set[str] = set()
     links = [_links(site, e) for e in changed] + [(r[2], r[3]) for r in then if len(r) > 2]
     for group, parents in links:
         out.update(v.data["uuid"] for v in site.versions.get(group, ()))
@@ -163,7 +163,7 @@ def dataset_files(
     for e in site.datasets:
         uid = e.data["uuid"]
         old = old_rows.get(uid)
-        v = e.digest or site.version(e)
+        v = site.version(e)
         if old is not None and old[0] == v:
             rows[uid] = old
         else:

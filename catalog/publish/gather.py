@@ -61,7 +61,7 @@ class Site:
 
     def version(self, entry: Entry) -> bytes:
         """A short digest of a record's content: changes whenever the record does."""
-        if entry.digest is not None:  # records read from files: their bytes' digest
+        if entry.digest is not None:  # records read from files: digest of path and bytes
             return entry.digest
         v = self._versions.get(entry.path)
         if v is None:

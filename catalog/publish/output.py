@@ -5,8 +5,9 @@ two folders at the end. An incremental build stages only the files that change a
 them into place once every one of them has been rendered. Either way a build that fails
 while rendering leaves the published site exactly as it was.
 
-The manifest (page → digest of its inputs) lives in the state folder, in marshal format: at
-100,000 datasets it names some 200,000 files, and JSON took most of a second each way. A
+The manifest (page → digest of its inputs) lives in the state folder, in marshal format
+(JSON took most of a second each way at 100,000 datasets); the dataset pages and JSON files
+are not named there but kept per dataset in its ``extra`` (see datasetfiles). A
 marker file in the output names the build that wrote it; a mismatch, e.g. after someone
 deleted the output, makes the next build a full one.
 """
