@@ -41,6 +41,10 @@ KNOWN_HOSTS = ("~/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts")
 """Where an SSH server's host key must be found, as ssh itself looks."""
 
 
+class UnknownHostKey(Exception):
+    """The SSH server's host key is in no known_hosts file (a setup step is missing)."""
+
+
 def _known_hosts_only() -> Any:
     """A paramiko host key policy that trusts only the keys in the known_hosts files.
 
@@ -64,7 +68,7 @@ def _known_hosts_only() -> Any:
             expected = known.lookup(hostname)
             if expected:
                 raise paramiko.BadHostKeyException(hostname, key, next(iter(expected.values())))
-            raise paramiko.SSHException(
+            raise UnknownHostKey(
                 f"unknown host key for {hostname}: add the server's key to ~/.ssh/known_hosts "
                 "(ssh once by hand, or ssh-keyscan and check it)"
             )
@@ -77,8 +81,8 @@ def repository_status(exc: BaseException) -> RepoStatus:
     status = getattr(exc, "status", None)
     if type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
         return "misconfigured"  # botocore: no keys in the environment or ~/.aws
-    if str(exc) == "No authentication methods available" or str(exc).startswith("unknown host key"):
-        return "misconfigured"  # paramiko: no key in ~/.ssh and no agent; host not known
+    if isinstance(exc, UnknownHostKey) or str(exc) == "No authentication methods available":
+        return "misconfigured"  # the host is not known; paramiko: no key in ~/.ssh, no agent
     kinds = {c.__name__ for c in type(exc).__mro__}
     if "AuthenticationException" in kinds or "BadHostKeyException" in kinds:
         return "denied"  # paramiko: the server refused our key, or its key changed
