@@ -29,7 +29,7 @@ FLOAT_TAG = "tag:yaml.org,2002:float"
 INT_TAG = "tag:yaml.org,2002:int"
 
 
-class _FloatTextKept(RoundTripConstructor):
+class _NumberTextKept(RoundTripConstructor):
     """Remembers the text of each float, and of each integer written unusually, it reads.
 
     ruamel.yaml writes a float back from its value and a few format details, which changes
@@ -55,35 +55,35 @@ class _FloatTextKept(RoundTripConstructor):
         return value
 
 
-_FloatTextKept.add_constructor(FLOAT_TAG, _FloatTextKept.construct_yaml_float)
-_FloatTextKept.add_constructor(INT_TAG, _FloatTextKept.construct_yaml_int)
+_NumberTextKept.add_constructor(FLOAT_TAG, _NumberTextKept.construct_yaml_float)
+_NumberTextKept.add_constructor(INT_TAG, _NumberTextKept.construct_yaml_int)
 
 
-class _FloatTextWritten(RoundTripRepresenter):
+class _NumberTextWritten(RoundTripRepresenter):
     """Writes a number read from the file with its text; a value set by an edit is a new
     object, without that text, and is written from its value."""
 
-    def represent_scalar_float(self, data: Any) -> Any:
+    def _as_read(self, tag: str, data: Any, from_value: Callable[[Any], Any]) -> Any:
         text = getattr(data, "_catalog_text", None)
         if text is None:
-            return super().represent_scalar_float(data)
-        return self.represent_scalar(FLOAT_TAG, text, anchor=data.yaml_anchor(any=True))
+            return from_value(data)
+        return self.represent_scalar(tag, text, anchor=data.yaml_anchor(any=True))
+
+    def represent_scalar_float(self, data: Any) -> Any:
+        return self._as_read(FLOAT_TAG, data, super().represent_scalar_float)
 
     def represent_scalar_int(self, data: Any) -> Any:
-        text = getattr(data, "_catalog_text", None)
-        if text is None:
-            return super().represent_scalar_int(data)
-        return self.represent_scalar(INT_TAG, text, anchor=data.yaml_anchor(any=True))
+        return self._as_read(INT_TAG, data, super().represent_scalar_int)
 
 
-_FloatTextWritten.add_representer(ScalarFloat, _FloatTextWritten.represent_scalar_float)
-_FloatTextWritten.add_representer(ScalarInt, _FloatTextWritten.represent_scalar_int)
+_NumberTextWritten.add_representer(ScalarFloat, _NumberTextWritten.represent_scalar_float)
+_NumberTextWritten.add_representer(ScalarInt, _NumberTextWritten.represent_scalar_int)
 
 
 def _rt_yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
     rt = YAML(typ="rt")
-    rt.Constructor = _FloatTextKept
-    rt.Representer = _FloatTextWritten
+    rt.Constructor = _NumberTextKept
+    rt.Representer = _NumberTextWritten
     rt.preserve_quotes = True
     rt.width = 4096
     rt.indent(mapping=mapping, sequence=sequence, offset=offset)
